@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 // kubectl finds this executable as `kubectl meshcert` when it is on PATH.
-import { execute } from '@oclif/core'
-
-await execute({ dir: import.meta.url })
+// `--version` is answered without loading oclif: importing @oclif/core alone costs about as much as
+// starting Node, and version probes (scripts, krew) should be cheap. Same text as oclif prints.
+const args = process.argv.slice(2)
+if (args.length === 1 && args[0] === '--version') {
+  const { readFileSync } = await import('node:fs')
+  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  process.stdout.write(`meshcert/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
+} else {
+  const { execute } = await import('@oclif/core')
+  await execute({ dir: import.meta.url })
+}
