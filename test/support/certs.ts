@@ -108,16 +108,9 @@ function generalName(type: 'uri' | 'dns' | 'ip' | 'dn', value: string): asn1X509
       return new asn1X509.GeneralName({ dNSName: value })
     case 'dn':
       return new asn1X509.GeneralName({ directoryName: AsnConvert.parse(new x509.Name(value).toArrayBuffer(), asn1X509.Name) })
-    case 'ip': {
-      const [addr, bits] = value.split('/')
-      const octets = addr!.split('.').map(Number)
-      const prefix = Number(bits ?? 32)
-      const mask = Array.from({ length: 4 }, (_, i) => {
-        const b = Math.max(0, Math.min(8, prefix - i * 8))
-        return (0xff << (8 - b)) & 0xff
-      })
-      return new asn1X509.GeneralName({ iPAddress: Buffer.from([...octets, ...mask]).toString('hex') })
-    }
+    case 'ip':
+      // asn1-x509 encodes CIDR text as address + mask octets, as name constraints require.
+      return new asn1X509.GeneralName({ iPAddress: value.includes('/') ? value : `${value}/32` })
   }
 }
 
