@@ -1,0 +1,10 @@
+// Authorization engines: one request in, ALLOW or DENY with the deciding rule and every rule considered.
+export { evaluateIstioAuthz, istioPolicyApplies, describeIstioScope } from './istio.js'
+export type { AuthorizationPolicy as IstioAuthorizationPolicy, IstioAuthzOptions } from './istio.js'
+export { evaluateLinkerdAuthz, linkerdIdentity, LINKERD_DEFAULT_POLICIES, LINKERD_DEFAULT_CLUSTER_NETWORKS, DEFAULT_INBOUND_POLICY_ANNOTATION } from './linkerd.js'
+export type { LinkerdPolicyObjects, LinkerdAuthzOptions, LinkerdDefaultPolicy } from './linkerd.js'
+export { evaluateConsulIntentions, consulPrecedence } from './consul.js'
+export type { ServiceIntentions, ConsulAuthzOptions } from './consul.js'
+export { istioStringMatch, parseCidr, selectorMatches } from './match.js'
+export type { LabelSelector } from './match.js'
+export type { AuthzRequest, AuthzDecision, ConsideredRule, DecidedBy, AuthzSource, AuthzDestination, AuthzHttpRequest, MeshName, KubeObject } from './types.js'

@@ -1,0 +1,10 @@
+// Diagnosis model and the pure checks that need no cluster.
+export { CHECKS, CHECK_IDS, checkDefinition, checkOrder } from './checks.js'
+export type { CheckDefinition } from './checks.js'
+export { diagnose, renderDiagnosis, skipped } from './result.js'
+export type { Diagnosis, DiagnosisSummary } from './result.js'
+export { parseEnvoyStats, tlsCounterSets, envoyTlsEvidence, ENVOY_TLS_COUNTERS } from './envoy-stats.js'
+export type { EnvoyTlsEvidenceOptions, TlsCounterSet, EnvoyTlsCounter } from './envoy-stats.js'
+export { parsePrometheusText, linkerdProxyEvidence } from './linkerd-metrics.js'
+export type { PromSample, LinkerdEvidenceOptions } from './linkerd-metrics.js'
+export { authzFinding } from './engine-findings.js'

@@ -1,0 +1,26 @@
+// The answer of every mTLS engine: what the destination's proxy accepts on one port, which object
+// and field decided it, and findings (check `mtls.mode`) for anything that will break or weaken
+// traffic from the source — e.g. a client-side DestinationRule that sends plaintext to a STRICT port.
+import type { Finding } from '../../pki/finding.js'
+
+/** STRICT: mTLS only. PERMISSIVE: mTLS or plaintext. DISABLE: plaintext only / proxy bypassed. */
+export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE'
+
+export interface MtlsDecisionSource {
+  /** `namespace/name` of the object, with its kind, or `default` for the mesh's built-in default. */
+  object: string
+  kind: string
+  /** The field that decided, e.g. `spec.portLevelMtls[8080].mode`. */
+  field?: string
+}
+
+export interface MtlsResult {
+  mesh: 'istio' | 'linkerd' | 'consul'
+  mode: MtlsMode
+  source: MtlsDecisionSource
+  /** How the decision was reached, most specific last: every level that was looked at. */
+  trail: string[]
+  /** Client side, where the mesh has it (Istio DestinationRule TLS mode towards the destination). */
+  client?: { tlsMode: string; source: MtlsDecisionSource }
+  findings: Finding[]
+}
