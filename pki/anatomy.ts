@@ -40,6 +40,12 @@ export interface CertificateAnatomy {
   spkiParamsOid?: string
   extensions: RawExtension[]
   sha256: string
+  /**
+   * notBefore / notAfter read from the DER when written as RFC 5280 requires (UTCTime YYMMDDHHMMSSZ,
+   * GeneralizedTime YYYYMMDDHHMMSSZ); undefined for other spellings, which the full ASN.1 parser reads.
+   */
+  notBefore?: Date
+  notAfter?: Date
 }
 
 const cache = new WeakMap<X509Certificate, CertificateAnatomy>()
@@ -70,8 +76,25 @@ export function rememberAnatomy(cert: X509Certificate, a: CertificateAnatomy): v
   cache.set(cert, a)
 }
 
+// Anatomies are pure functions of the DER, so the same certificate decoded again (a root read per
+// request by a long-running webhook, the intermediate of every chain) is taken apart once. Bounded.
+const SHARED_LIMIT = 4096
+const shared = new Map<string, CertificateAnatomy>()
+
+/** `dissect`, remembered by SHA-256 of the DER. */
+export function dissectShared(der: Uint8Array): CertificateAnatomy {
+  const sha256 = sha256Hex(der)
+  let found = shared.get(sha256)
+  if (!found) {
+    found = dissect(der, sha256)
+    if (shared.size >= SHARED_LIMIT) shared.clear()
+    shared.set(sha256, found)
+  }
+  return found
+}
+
 /** Split certificate DER into its parts. Throws on structurally broken certificates. */
-export function dissect(der: Uint8Array): CertificateAnatomy {
+export function dissect(der: Uint8Array, sha256 = sha256Hex(der)): CertificateAnatomy {
   const outer = readTlv(der, 0)
   if (outer.end !== der.length) throw new Error('trailing data after the certificate')
   const [tbsTlv, sigAlgTlv, sigTlv] = children(der, expectTag(outer, TAG.SEQUENCE, 'Certificate'))
@@ -89,7 +112,7 @@ export function dissect(der: Uint8Array): CertificateAnatomy {
   const serial = contentOf(der, expectTag(fields[i++], TAG.INTEGER, 'serialNumber'))
   const tbsSigAlg = expectTag(fields[i++], TAG.SEQUENCE, 'signature')
   const issuerTlv = expectTag(fields[i++], TAG.SEQUENCE, 'issuer')
-  expectTag(fields[i++], TAG.SEQUENCE, 'validity')
+  const validity = children(der, expectTag(fields[i++], TAG.SEQUENCE, 'validity'))
   const subjectTlv = expectTag(fields[i++], TAG.SEQUENCE, 'subject')
   const spkiTlv = expectTag(fields[i++], TAG.SEQUENCE, 'subjectPublicKeyInfo')
   const extensions: RawExtension[] = []
@@ -138,6 +161,49 @@ export function dissect(der: Uint8Array): CertificateAnatomy {
     spkiAlgorithmOid: spkiAlg.oid,
     ...(spkiParamsOid ? { spkiParamsOid } : {}),
     extensions,
-    sha256: createHash('sha256').update(der).digest('hex'),
+    sha256,
+    ...validityDates(der, validity),
   }
+}
+
+export function sha256Hex(der: Uint8Array): string {
+  return createHash('sha256').update(der).digest('hex')
+}
+
+const UTC_TIME = 0x17
+const GENERALIZED_TIME = 0x18
+const ZULU = 0x5a
+
+/** The decimal number written in `der[from, from + digits)`, or NaN if any octet is not a digit. */
+function digitsAt(der: Uint8Array, from: number, digits: number): number {
+  let value = 0
+  for (let i = from; i < from + digits; i++) {
+    const d = der[i]! - 0x30
+    if (d < 0 || d > 9) return NaN
+    value = value * 10 + d
+  }
+  return value
+}
+
+/**
+ * A Time in the one spelling RFC 5280 §4.1.2.5 allows (UTCTime YYMMDDHHMMSSZ, GeneralizedTime
+ * YYYYMMDDHHMMSSZ), read straight from the octets; undefined otherwise (left to the full parser).
+ */
+function strictTime(der: Uint8Array, tlv: Tlv | undefined): Date | undefined {
+  if (!tlv || (tlv.tag !== UTC_TIME && tlv.tag !== GENERALIZED_TIME)) return undefined
+  const yearDigits = tlv.tag === UTC_TIME ? 2 : 4
+  const at = tlv.contentStart
+  if (tlv.end - at !== yearDigits + 11 || der[tlv.end - 1] !== ZULU) return undefined
+  const year = digitsAt(der, at, yearDigits)
+  const [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map((o) => digitsAt(der, at + yearDigits + o, 2)) as [number, number, number, number, number]
+  // UTCTime years 50..99 are 19xx (RFC 5280); years below 100 would be misread by Date.UTC.
+  const fullYear = tlv.tag === UTC_TIME ? (year >= 50 ? 1900 + year : 2000 + year) : year
+  if (!(fullYear >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour <= 23 && minute <= 59 && second <= 59)) return undefined
+  return new Date(Date.UTC(fullYear, month - 1, day, hour, minute, second))
+}
+
+function validityDates(der: Uint8Array, validity: Tlv[]): { notBefore?: Date; notAfter?: Date } {
+  const notBefore = strictTime(der, validity[0])
+  const notAfter = strictTime(der, validity[1])
+  return { ...(notBefore ? { notBefore } : {}), ...(notAfter ? { notAfter } : {}) }
 }

@@ -3,7 +3,8 @@
 // key (never echoed), a CSR, an empty input, garbage.
 import { X509Certificate } from '@peculiar/x509'
 import { MeshcertError } from './errors.js'
-import { dissect, rememberAnatomy } from './anatomy.js'
+import { dissectShared } from './anatomy.js'
+import { LazyX509Certificate } from './certificate.js'
 import { children, readTlv, TAG } from './der.js'
 import './crypto.js'
 
@@ -82,11 +83,9 @@ function parseDer(der: Uint8Array, origin: string, what: string): X509Certificat
   if (kind === 'private-key') throw privateKeyError(origin)
   if (kind === 'csr') throw csrError(origin)
   try {
-    // Our own structural read first: it is stricter and says what is wrong; kept for later checks.
-    const parts = dissect(der)
-    const cert = new X509Certificate(new Uint8Array(der))
-    rememberAnatomy(cert, parts)
-    return cert
+    // Our own structural read: it is stricter than the ASN.1 parser and says what is wrong; every
+    // check works on it. The @peculiar object model is built only if a caller reads it.
+    return new LazyX509Certificate(der, dissectShared(der))
   } catch (err) {
     throw notACertificate(origin, `${what} is not a valid X.509 certificate (${(err as Error).message})`)
   }

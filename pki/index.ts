@@ -10,7 +10,16 @@ export { verifyChain, selfSignedCertificates } from './chain.js'
 export type { VerifyChainInput } from './chain.js'
 export { lifetime } from './lifetime.js'
 export type { Lifetime } from './lifetime.js'
-export { trustBundle, bundleFromPem, diffBundles, bundleToPem, bundleToSpiffeJwks, bundleFromSpiffeJwks } from './bundle.js'
+export {
+  trustBundle,
+  bundleFromPem,
+  diffBundles,
+  bundleToPem,
+  bundleToSpiffeJwks,
+  bundleToSpiffeJwksAsync,
+  bundleFromSpiffeJwks,
+  bundleFromSpiffeJwksAsync,
+} from './bundle.js'
 export type { TrustBundle, BundleDiff, SpiffeJwksOptions } from './bundle.js'
 export { svidFindings } from './svid.js'
 export { rfc3339 } from './time.js'

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import * as x509 from '@peculiar/x509'
 import { webcrypto } from 'node:crypto'
 import { decodeCertificates, MeshcertError, certificateFacts } from '../../pki/index.js'
-import { meshPki, pemBundle, type MeshPki, type Issued } from '../support/certs.js'
+import { issue, meshPki, pemBundle, type MeshPki, type Issued } from '../support/certs.js'
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -33,6 +33,38 @@ describe('decodeCertificates', () => {
   })
 
   const expected = () => fingerprints([leaf.cert, pki.intermediate.cert, pki.root.cert])
+
+  /** What a caller of @peculiar/x509 can read from a certificate object. */
+  function readable(c: x509.X509Certificate): unknown[] {
+    return [
+      c.subject,
+      c.issuer,
+      c.serialNumber,
+      c.notBefore.toISOString(),
+      c.notAfter.toISOString(),
+      c.extensions.map((e) => [e.type, e.critical, Buffer.from(e.value).toString('hex')]),
+      c.signatureAlgorithm,
+      c.publicKey.algorithm,
+      Buffer.from(c.publicKey.rawData).toString('hex'),
+      Buffer.from(c.signature).toString('hex'),
+      c.toString('pem'),
+    ]
+  }
+
+  it('returns @peculiar/x509 certificates that read exactly like eagerly parsed ones', () => {
+    for (const cert of decodeCertificates(pemBundle(leaf, pki.intermediate, pki.root), 'file chain.pem')) {
+      assert.ok(cert instanceof x509.X509Certificate)
+      assert.deepEqual(readable(cert), readable(new x509.X509Certificate(new Uint8Array(cert.rawData))))
+    }
+  })
+
+  it('reads validity written as GeneralizedTime (after 2049) and UTCTime of the 1900s like the full parser', async () => {
+    const old = await issue({ subject: 'CN=Long-lived root', notBefore: new Date('1999-12-31T23:59:59Z'), notAfter: new Date('2051-01-02T03:04:05Z'), isCA: true })
+    const [cert] = decodeCertificates(old.pem, 'file long-lived.pem')
+    assert.deepEqual([cert!.notBefore.toISOString(), cert!.notAfter.toISOString()], ['1999-12-31T23:59:59.000Z', '2051-01-02T03:04:05.000Z'])
+    assert.deepEqual(readable(cert!), readable(old.cert))
+    assert.deepEqual([certificateFacts(cert!).notBefore, certificateFacts(cert!).notAfter], ['1999-12-31T23:59:59Z', '2051-01-02T03:04:05Z'])
+  })
 
   it('reads every block of a PEM bundle in order', () => {
     assert.deepEqual(fingerprints(decodeCertificates(pemBundle(leaf, pki.intermediate, pki.root), 'file chain.pem')), expected())

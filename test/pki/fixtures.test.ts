@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import {
   bundleFromPem,
   bundleFromSpiffeJwks,
+  bundleFromSpiffeJwksAsync,
   decodeCertificates,
   diffBundles,
   MeshcertError,
@@ -120,6 +121,20 @@ describeWithFixtures('upstream certificate fixtures', () => {
           assert.equal(b.certificates.length, 1)
         } else {
           assert.throws(load, (err: unknown) => err instanceof MeshcertError && err.code === 'ERR_MESHCERT_BUNDLE', c.file)
+        }
+      }
+    })
+
+    it('loads and refuses the same SPIFFE bundles with the jose-based import', async () => {
+      for (const c of expected().spiffe_bundle_load) {
+        const load = () => bundleFromSpiffeJwksAsync(readFixture(`certs/spiffe-bundles/${c.file}`), `file ${c.file}`)
+        if (c.expected_error === null) {
+          const b = await load()
+          assert.equal(b.jwtAuthorities, c.jwt_authorities, c.file)
+          assert.equal(b.certificates.length, 1)
+          assert.equal(certificateFacts(b.certificates[0]!).curve, 'P-384')
+        } else {
+          await assert.rejects(load(), (err: unknown) => err instanceof MeshcertError && err.code === 'ERR_MESHCERT_BUNDLE', c.file)
         }
       }
     })
