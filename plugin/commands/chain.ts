@@ -9,6 +9,8 @@ import { MeshcertCommand } from '../base.js'
 import { parseFraction, rotateAtFlag } from '../flags.js'
 import { readInput } from '../input.js'
 import { renderChainTable } from '../render/chain-table.js'
+// Issue 3: `chain POD` reads the chain from a live cluster (plugin/cluster/chain-target.ts).
+import { chainClusterFlags, chainTargetArg, clusterChainReport } from '../cluster/chain-target.js'
 
 export default class Chain extends MeshcertCommand<typeof Chain, ChainReport> {
   static override summary = 'Verify a certificate chain from files or a proxy config dump, and show every certificate.'
@@ -44,10 +46,22 @@ Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or i
       exclusive: ['file', 'trust-bundle'],
     }),
     'rotate-at': rotateAtFlag,
+    // Issue 3: cluster flags for `chain POD`.
+    ...chainClusterFlags,
   }
+
+  // Issue 3: `chain POD | pod/NAME | deploy/NAME | secret/NAME`.
+  static override args = { target: chainTargetArg }
 
   async run(): Promise<ChainReport> {
     const { file, 'trust-bundle': trustBundle, 'config-dump': configDump } = this.flags
+    // Issue 3: a positional target reads the chain from the cluster instead of files.
+    if (this.args.target !== undefined) {
+      if (file !== undefined || configDump !== undefined || trustBundle !== undefined) {
+        throw new MeshcertError('ERR_MESHCERT_USAGE', `give either a pod (${this.args.target}) or -f/--config-dump/--trust-bundle, not both`, 'kubectl meshcert chain POD -n NS, or kubectl meshcert chain -f cert-chain.pem')
+      }
+      return clusterChainReport(this.args.target, this.flags, this.at, parseFraction(this.flags['rotate-at'], '--rotate-at'))
+    }
     if (file === undefined && configDump === undefined) {
       throw new MeshcertError(
         'ERR_MESHCERT_USAGE',

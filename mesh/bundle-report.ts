@@ -1,0 +1,329 @@
+// `kubectl meshcert bundle`: the trust bundles in force, compared as sets of certificates (never
+// as text). Istio: every namespace's `istio-ca-root-cert` copy against the control plane's — a
+// copy that lacks a root during a rotation is the classic cause of mTLS failures. Linkerd: the
+// trust roots ConfigMap against the anchors each proxy was started with. Consul: the roots the
+// dataplanes hold. Also the multi-cluster comparison (common roots or not). Pure: `now` is given.
+//
+// JSON contract (README; add, never rename): BundleReport, BundleEntry, BundleCompareReport.
+import { bundleFromPem, certificateFacts, diffBundles, finding, rfc3339, worstStatus, type CertificateFacts, type Finding, type FindingStatus, type TrustBundle, type X509Certificate } from '../pki/index.js'
+
+export interface PemSource {
+  /** `ConfigMap shop/istio-ca-root-cert`, `pod emojivoto/web-… env LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS`. */
+  origin: string
+  namespace: string
+  /** Pod name, for proxy sources. */
+  pod?: string
+  /** Deployment (or other controller) that owns the pod, for the restart fix. */
+  owner?: string
+  /** PEM text; undefined when the source holds none (missing key, empty env). */
+  pem?: string
+}
+
+export interface BundleInput {
+  /** Context name of the cluster. */
+  cluster: string
+  istio?: {
+    controlPlaneNamespace: string
+    /** One per namespace (the control plane's own copy included when readable). */
+    copies: PemSource[]
+    /** Roots a proxy actually holds (config dump ROOTCA), for `bundle POD`. */
+    proxies?: PemSource[]
+  }
+  linkerd?: {
+    controlPlaneNamespace: string
+    /** `linkerd-identity-trust-roots`; undefined when not found. */
+    trustRoots?: PemSource
+    proxies: PemSource[]
+  }
+  consul?: { proxies: PemSource[] }
+  /** Days of validity below which a root is reported as expiring (default 60). */
+  warnDays?: number
+}
+
+export type BundleState = 'reference' | 'in-sync' | 'missing-roots' | 'extra-roots' | 'drift' | 'empty'
+
+/** One bundle seen in the cluster (or a group of proxies holding the same set). */
+export interface BundleEntry {
+  mesh: 'istio' | 'linkerd' | 'consul'
+  /** `control plane`, `namespace shop`, `proxies in emojivoto`. */
+  scope: string
+  origin: string
+  /** Pods holding this set (proxy sources), `ns/name`. */
+  pods?: string[]
+  roots: CertificateFacts[]
+  state: BundleState
+  /** SHA-256 fingerprints of reference roots this bundle lacks / has in addition. */
+  missing: string[]
+  extra: string[]
+}
+
+export interface BundleReport {
+  at: string
+  cluster: string
+  /** True when no finding failed. */
+  valid: boolean
+  status: FindingStatus
+  entries: BundleEntry[]
+  findings: Finding[]
+}
+
+const short = (fp: string) => fp.slice(0, 16)
+
+function decode(source: PemSource): TrustBundle {
+  return bundleFromPem(source.pem ?? '', source.origin)
+}
+
+function stateOf(missing: number, extra: number, empty: boolean): BundleState {
+  if (empty) return 'empty'
+  if (missing && extra) return 'drift'
+  if (missing) return 'missing-roots'
+  if (extra) return 'extra-roots'
+  return 'in-sync'
+}
+
+function describeRoots(roots: CertificateFacts[]): string {
+  return roots.map((r) => `${r.subject || '(empty subject)'} [${short(r.sha256Fingerprint)}]`).join(', ')
+}
+
+/** Expiry of each distinct root: expired fails, expiring within warnDays warns. */
+function rootValidityFindings(mesh: string, bundles: TrustBundle[], now: Date, warnDays: number): Finding[] {
+  const seen = new Set<string>()
+  const out: Finding[] = []
+  for (const bundle of bundles) {
+    bundle.certificates.forEach((cert, i) => {
+      const fp = bundle.fingerprints[i]!
+      if (seen.has(fp)) return
+      seen.add(fp)
+      const facts = certificateFacts(cert)
+      const subject = `${mesh} root ${facts.subject} [${short(fp)}]`
+      const days = Math.floor((cert.notAfter.getTime() - now.getTime()) / 86_400_000)
+      if (cert.notAfter < now) out.push(finding({ check: 'bundle.rootValidity', status: 'fail', subject, message: `root expired at ${facts.notAfter}`, reason: 'workload certificates chaining to it no longer verify', fix: 'rotate to a new root: add it to the bundle, re-issue the intermediates, then remove this one' }))
+      else if (cert.notBefore > now) out.push(finding({ check: 'bundle.rootValidity', status: 'fail', subject, message: `root is not valid before ${facts.notBefore}`, reason: 'peers reject chains to a not-yet-valid root', fix: 'check the clocks, or re-issue the root with a notBefore in the past' }))
+      else if (days < warnDays) out.push(finding({ check: 'bundle.rootValidity', status: 'warn', subject, message: `root expires at ${facts.notAfter} (${days} days left, less than ${warnDays})`, reason: 'a root rotation takes at least one workload certificate lifetime to roll out', fix: 'start the root rotation now: distribute the new root alongside this one' }))
+      else out.push(finding({ check: 'bundle.rootValidity', status: 'pass', subject, message: `root valid until ${facts.notAfter} (${days} days left)` }))
+    })
+  }
+  return out
+}
+
+interface Compared {
+  entry: BundleEntry
+  bundle: TrustBundle
+}
+
+function compare(mesh: BundleEntry['mesh'], scope: string, source: PemSource, bundle: TrustBundle, reference: TrustBundle | undefined): Compared {
+  const diff = reference ? diffBundles(bundle, reference) : undefined
+  const missing = diff?.onlyRight.map((c) => c.sha256Fingerprint) ?? []
+  const extra = diff?.onlyLeft.map((c) => c.sha256Fingerprint) ?? []
+  const entry: BundleEntry = { mesh, scope, origin: source.origin, roots: bundle.certificates.map(certificateFacts), state: stateOf(missing.length, extra.length, bundle.certificates.length === 0), missing, extra }
+  if (source.pod) entry.pods = [`${source.namespace}/${source.pod}`]
+  return { entry, bundle }
+}
+
+/** Group proxies with the same set of roots per namespace, so 5,000 pods make a readable table. */
+function groupProxies(mesh: BundleEntry['mesh'], proxies: PemSource[], reference: TrustBundle | undefined): Array<Compared & { owners: Set<string> }> {
+  const groups = new Map<string, Compared & { owners: Set<string> }>()
+  for (const proxy of proxies) {
+    const bundle = decode(proxy)
+    const key = `${proxy.namespace}|${[...bundle.fingerprints].sort().join(',')}`
+    const group = groups.get(key)
+    if (group) {
+      group.entry.pods!.push(`${proxy.namespace}/${proxy.pod}`)
+      if (proxy.owner) group.owners.add(proxy.owner)
+      continue
+    }
+    const made = compare(mesh, `proxies in ${proxy.namespace}`, proxy, bundle, reference)
+    groups.set(key, { ...made, owners: new Set(proxy.owner ? [proxy.owner] : []) })
+  }
+  return [...groups.values()]
+}
+
+function listPods(pods: string[] | undefined, max = 3): string {
+  const list = pods ?? []
+  return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} and ${list.length - max} more`
+}
+
+function istioFindings(input: NonNullable<BundleInput['istio']>, now: Date, warnDays: number): { entries: BundleEntry[]; findings: Finding[] } {
+  const findings: Finding[] = []
+  const entries: BundleEntry[] = []
+  const cp = input.copies.find((c) => c.namespace === input.controlPlaneNamespace)
+  const decoded = input.copies.map((c) => ({ source: c, bundle: decode(c) }))
+  // The control plane's copy is the reference; without it, the union of what namespaces hold.
+  let reference: TrustBundle | undefined = decoded.find((d) => d.source === cp)?.bundle
+  let referenceName = `ConfigMap ${input.controlPlaneNamespace}/istio-ca-root-cert`
+  if (!reference && decoded.length > 0) {
+    const union = decoded.flatMap((d) => d.bundle.certificates)
+    reference = { certificates: [], fingerprints: [] }
+    for (const cert of union) {
+      const fp = certificateFacts(cert).sha256Fingerprint
+      if (!reference.fingerprints.includes(fp)) {
+        reference.fingerprints.push(fp)
+        reference.certificates.push(cert)
+      }
+    }
+    referenceName = 'the roots of all namespace copies'
+    findings.push(finding({ check: 'istio.controlPlaneRoots', status: 'warn', subject: `namespace ${input.controlPlaneNamespace}`, message: `no istio-ca-root-cert in ${input.controlPlaneNamespace}: compared the namespace copies with each other`, fix: `check that istiod runs in ${input.controlPlaneNamespace} (or pass --istio-namespace)` }))
+  }
+  for (const { source, bundle } of decoded) {
+    const isCp = source === cp
+    const { entry } = compare('istio', isCp ? 'control plane' : `namespace ${source.namespace}`, source, bundle, isCp ? undefined : reference)
+    if (isCp) entry.state = bundle.certificates.length === 0 ? 'empty' : 'reference'
+    entries.push(entry)
+    const subject = `ConfigMap ${source.namespace}/istio-ca-root-cert`
+    if (entry.state === 'empty') {
+      findings.push(finding({ check: 'istio.rootCopy', status: 'fail', subject, message: 'holds no root certificate (root-cert.pem missing or empty)', reason: 'proxies in this namespace cannot verify any peer', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod writes it again)` }))
+    } else if (entry.missing.length > 0) {
+      const missing = reference!.certificates.filter((_c, i) => entry.missing.includes(reference!.fingerprints[i]!)).map(certificateFacts)
+      findings.push(finding({ check: 'istio.rootCopy', status: 'fail', subject, message: `stale: lacks ${missing.length} root(s) of ${referenceName}: ${describeRoots(missing)}`, reason: 'proxies here reject peers whose certificates chain to the missing root (a root rotation is not complete here)', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod rewrites it), then \`kubectl rollout restart deploy -n ${source.namespace}\`` }))
+    } else if (entry.extra.length > 0) {
+      findings.push(finding({ check: 'istio.rootCopy', status: 'warn', subject, message: `drift: trusts ${entry.extra.length} root(s) the control plane no longer has`, reason: 'a root that was rotated out is still trusted here', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod rewrites it)` }))
+    } else if (!isCp) {
+      findings.push(finding({ check: 'istio.rootCopy', status: 'pass', subject, message: `same ${bundle.certificates.length} root(s) as ${referenceName}` }))
+    }
+  }
+  if (reference && reference.certificates.length > 1) {
+    findings.push(finding({ check: 'istio.rootRotation', status: 'pass', subject: referenceName, message: `${reference.certificates.length} roots trusted: a root rotation is in progress (${describeRoots(reference.certificates.map(certificateFacts))})`, reason: 'every namespace must trust both roots until all workloads hold certificates from the new one' }))
+  }
+  for (const compared of groupProxies('istio', input.proxies ?? [], decoded.find((d) => d.source.namespace === input.proxies?.[0]?.namespace)?.bundle ?? reference)) {
+    const e = compared.entry
+    entries.push(e)
+    const subject = `proxy ${listPods(e.pods)}`
+    if (e.state === 'empty') findings.push(finding({ check: 'istio.proxyRoots', status: 'fail', subject, message: 'the proxy holds no ROOTCA secret', fix: 'check the proxy can reach istiod: `istioctl proxy-status`' }))
+    else if (e.missing.length) findings.push(finding({ check: 'istio.proxyRoots', status: 'fail', subject, message: `the proxy's ROOTCA lacks ${e.missing.length} root(s) its namespace's istio-ca-root-cert has`, fix: 'restart the pod so the proxy loads the current roots' }))
+    else if (e.extra.length) findings.push(finding({ check: 'istio.proxyRoots', status: 'warn', subject, message: `the proxy's ROOTCA has ${e.extra.length} root(s) its namespace's istio-ca-root-cert does not` }))
+    else findings.push(finding({ check: 'istio.proxyRoots', status: 'pass', subject, message: `the proxy trusts the same ${e.roots.length} root(s) as its namespace's istio-ca-root-cert` }))
+  }
+  findings.push(...rootValidityFindings('istio', reference ? [reference] : [], now, warnDays))
+  return { entries, findings }
+}
+
+function linkerdFindings(input: NonNullable<BundleInput['linkerd']>, now: Date, warnDays: number): { entries: BundleEntry[]; findings: Finding[] } {
+  const findings: Finding[] = []
+  const entries: BundleEntry[] = []
+  const roots = input.trustRoots ? decode(input.trustRoots) : undefined
+  const rootsName = `ConfigMap ${input.controlPlaneNamespace}/linkerd-identity-trust-roots`
+  if (input.trustRoots && roots) {
+    const { entry } = compare('linkerd', 'control plane', input.trustRoots, roots, undefined)
+    entry.state = roots.certificates.length === 0 ? 'empty' : 'reference'
+    entries.push(entry)
+    if (entry.state === 'empty') findings.push(finding({ check: 'linkerd.trustRoots', status: 'fail', subject: rootsName, message: 'ca-bundle.crt holds no certificate', fix: 'restore the trust anchors: `linkerd upgrade --identity-trust-anchors-file ca.crt | kubectl apply -f -`' }))
+  } else {
+    findings.push(finding({ check: 'linkerd.trustRoots', status: 'warn', subject: rootsName, message: `not found in namespace ${input.controlPlaneNamespace}: proxies compared with each other only`, fix: 'pass --linkerd-namespace if the control plane lives elsewhere' }))
+  }
+  for (const compared of groupProxies('linkerd', input.proxies, roots)) {
+    const e = compared.entry
+    entries.push(e)
+    const ns = (e.pods?.[0] ?? '/').split('/')[0]!
+    const restart = compared.owners.size > 0 ? [...compared.owners].map((o) => `kubectl rollout restart ${o} -n ${ns}`).join('; ') : `kubectl rollout restart deploy -n ${ns}`
+    const subject = `${e.pods?.length ?? 0} proxy(ies) in ${ns}: ${listPods(e.pods)}`
+    if (e.state === 'empty') findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'fail', subject, message: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS is empty or missing', reason: 'the proxy cannot verify its peers', fix: restart }))
+    else if (e.missing.length) findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'fail', subject, message: `started with old trust anchors: lacks ${e.missing.length} root(s) of ${rootsName} [${e.missing.map(short).join(', ')}]`, reason: 'these proxies reject peers whose certificates chain to the missing root', fix: restart }))
+    else if (e.extra.length) findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'warn', subject, message: `trusts ${e.extra.length} root(s) not in ${rootsName} [${e.extra.map(short).join(', ')}]`, reason: 'a removed trust anchor is still accepted by these proxies', fix: restart }))
+    else findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'pass', subject, message: roots ? `same ${e.roots.length} trust anchor(s) as ${rootsName}` : `${e.roots.length} trust anchor(s)` }))
+  }
+  findings.push(...rootValidityFindings('linkerd', roots ? [roots] : [], now, warnDays))
+  return { entries, findings }
+}
+
+function consulFindings(input: NonNullable<BundleInput['consul']>, now: Date, warnDays: number): { entries: BundleEntry[]; findings: Finding[] } {
+  const groups = groupProxies('consul', input.proxies, undefined)
+  const bundles = groups.map((g) => g.bundle)
+  const findings: Finding[] = []
+  if (new Set(groups.map((g) => [...g.bundle.fingerprints].sort().join(','))).size > 1) {
+    findings.push(finding({ check: 'consul.roots', status: 'warn', subject: 'consul dataplanes', message: `dataplanes hold ${groups.length} different root sets`, reason: 'a CA rotation is not complete on every dataplane', fix: 'check `consul connect ca get-config` and restart the dataplanes that lag' }))
+  }
+  for (const g of groups) if (g.entry.state === 'empty') findings.push(finding({ check: 'consul.roots', status: 'fail', subject: `proxy ${listPods(g.entry.pods)}`, message: 'the config dump holds no trusted CA', fix: 'check the dataplane is connected to the Consul servers' }))
+  findings.push(...rootValidityFindings('consul', bundles, now, warnDays))
+  return { entries: groups.map((g) => g.entry), findings }
+}
+
+export function bundleReport(input: BundleInput, now: Date): BundleReport {
+  const warnDays = input.warnDays ?? 60
+  const parts = [
+    input.istio ? istioFindings(input.istio, now, warnDays) : undefined,
+    input.linkerd ? linkerdFindings(input.linkerd, now, warnDays) : undefined,
+    input.consul ? consulFindings(input.consul, now, warnDays) : undefined,
+  ].filter((p) => p !== undefined)
+  const findings = parts.flatMap((p) => p.findings)
+  const entries = parts.flatMap((p) => p.entries)
+  if (entries.length === 0) {
+    findings.push(finding({ check: 'bundle.found', status: 'fail', subject: `cluster ${input.cluster}`, message: 'no trust bundle found: no istio-ca-root-cert, linkerd-identity-trust-roots or meshed proxy in scope', fix: 'check the namespace (-n, -A) and that a mesh is installed' }))
+  }
+  const status = worstStatus(findings)
+  return { at: rfc3339(now), cluster: input.cluster, valid: status !== 'fail', status, entries, findings }
+}
+
+/** The roots in force per mesh: the control plane's bundle, else every root seen. For -o pem / -o spiffe. */
+export function rootsInForce(input: BundleInput): X509Certificate[] {
+  const sources: PemSource[] = []
+  const cp = input.istio?.copies.find((c) => c.namespace === input.istio!.controlPlaneNamespace)
+  if (input.istio) sources.push(...(cp ? [cp] : input.istio.copies), ...(input.istio.proxies ?? []))
+  if (input.linkerd) sources.push(...(input.linkerd.trustRoots ? [input.linkerd.trustRoots] : input.linkerd.proxies))
+  if (input.consul) sources.push(...input.consul.proxies)
+  const all = sources.flatMap((s) => decode(s).certificates)
+  const seen = new Set<string>()
+  return all.filter((c) => {
+    const fp = certificateFacts(c).sha256Fingerprint
+    if (seen.has(fp)) return false
+    seen.add(fp)
+    return true
+  })
+}
+
+export interface MeshComparison {
+  mesh: 'istio' | 'linkerd' | 'consul'
+  common: CertificateFacts[]
+  /** Roots only the first / second cluster trusts. */
+  onlyFirst: CertificateFacts[]
+  onlySecond: CertificateFacts[]
+}
+
+export interface BundleCompareReport {
+  at: string
+  clusters: [string, string]
+  valid: boolean
+  status: FindingStatus
+  meshes: MeshComparison[]
+  findings: Finding[]
+}
+
+function meshRoots(input: BundleInput, mesh: MeshComparison['mesh']): X509Certificate[] {
+  const only: BundleInput = { cluster: input.cluster }
+  if (mesh === 'istio' && input.istio) only.istio = input.istio
+  if (mesh === 'linkerd' && input.linkerd) only.linkerd = input.linkerd
+  if (mesh === 'consul' && input.consul) only.consul = input.consul
+  return rootsInForce(only)
+}
+
+const SHARED_ROOT_FIX: Record<MeshComparison['mesh'], string> = {
+  istio: 'plug intermediates issued by one shared root into both clusters (Secret cacerts in istio-system), or add each root to the other cluster\'s meshConfig.caCertificates',
+  linkerd: 'install both control planes with the same trust anchor (`linkerd upgrade --identity-trust-anchors-file shared-anchors.crt`), keeping the old anchor in the bundle until proxies restart',
+  consul: 'federate the datacenters (WAN federation or cluster peering) so that they share or exchange CA roots',
+}
+
+/** Multi-cluster: do two clusters trust a common root, per mesh present in both? */
+export function compareBundles(first: BundleInput, second: BundleInput, now: Date): BundleCompareReport {
+  const meshes: MeshComparison[] = []
+  const findings: Finding[] = []
+  for (const mesh of ['istio', 'linkerd', 'consul'] as const) {
+    const a = meshRoots(first, mesh)
+    const b = meshRoots(second, mesh)
+    if (a.length === 0 && b.length === 0) continue
+    const diff = diffBundles(a, b)
+    meshes.push({ mesh, common: diff.common, onlyFirst: diff.onlyLeft, onlySecond: diff.onlyRight })
+    const subject = `${mesh}: ${first.cluster} and ${second.cluster}`
+    if (a.length === 0 || b.length === 0) {
+      const missing = a.length === 0 ? first.cluster : second.cluster
+      findings.push(finding({ check: 'bundle.compare', status: 'fail', subject, message: `${missing} has no ${mesh} roots`, fix: `install ${mesh} in ${missing}, or compare the clusters that run it` }))
+    } else if (diff.common.length === 0) {
+      findings.push(finding({ check: 'bundle.compare', status: 'fail', subject, message: `no common root: ${first.cluster} trusts ${describeRoots(diff.onlyLeft)}; ${second.cluster} trusts ${describeRoots(diff.onlyRight)}`, reason: 'workloads of one cluster reject the certificates of the other: cross-cluster mTLS fails', fix: SHARED_ROOT_FIX[mesh] }))
+    } else if (!diff.equal) {
+      findings.push(finding({ check: 'bundle.compare', status: 'warn', subject, message: `${diff.common.length} common root(s), but ${diff.onlyLeft.length} only in ${first.cluster} and ${diff.onlyRight.length} only in ${second.cluster}`, reason: 'certificates from the roots only one side has are rejected by the other' }))
+    } else {
+      findings.push(finding({ check: 'bundle.compare', status: 'pass', subject, message: `both trust the same ${diff.common.length} root(s): ${describeRoots(diff.common)}` }))
+    }
+  }
+  if (meshes.length === 0) findings.push(finding({ check: 'bundle.compare', status: 'fail', subject: `${first.cluster} and ${second.cluster}`, message: 'no mesh roots found in either cluster', fix: 'check the contexts and that a mesh is installed' }))
+  const status = worstStatus(findings)
+  return { at: rfc3339(now), clusters: [first.cluster, second.cluster], valid: status !== 'fail', status, meshes, findings }
+}

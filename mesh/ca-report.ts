@@ -1,0 +1,321 @@
+// `kubectl meshcert ca`: the control plane's CA material judged the way `linkerd check` judges
+// its identity section, and more, for Istio and Linkerd: the signing certificate and the roots
+// within their validity (warn when fewer than `warnDays` remain), the issuer signed by a trust
+// anchor, a supported key algorithm, CA flags and key usage, the private key matching the
+// certificate (the key is never shown or returned), and the root present in the trust bundle the
+// proxies use. It also recognises cert-manager as the mesh CA: istio-csr (istiod pointed at it,
+// its Deployment, the issuer it names Ready, its maximum certificate duration, the Istio root
+// equal to that issuer's CA) and Linkerd's issuer managed by a cert-manager Certificate.
+// Pure: objects and PEM in, findings out; `now` is given.
+//
+// JSON contract (README; add, never rename): CaReport, CaAuthority.
+import { createPrivateKey, createPublicKey } from 'node:crypto'
+import {
+  bundleFromPem,
+  certificateFacts,
+  decodeCertificates,
+  finding,
+  isMeshcertError,
+  rfc3339,
+  verifyChain,
+  worstStatus,
+  type CertificateFacts,
+  type Finding,
+  type FindingStatus,
+  type X509Certificate,
+} from '../pki/index.js'
+import type { CaMaterial } from './ca-material.js'
+import { certificateStatus, issuerReady } from './certmanager/index.js'
+import { caAddressPointsAt, type IstioCsrConfig, type IstiodCaMode } from './istio/index.js'
+import { refOf, type KubeObject } from './objects.js'
+
+export interface CaInput {
+  cluster: string
+  /** Days of validity below which a certificate is reported as expiring (default 60). */
+  warnDays?: number
+  istio?: {
+    controlPlaneNamespace: string
+    /** From `cacerts` (plug-in CA), else `istio-ca-secret` (istiod's self-signed CA). */
+    material?: CaMaterial
+    /** `istio-ca-root-cert` of the control plane namespace: the roots proxies are given. */
+    trustBundlePem?: string
+    istiod?: IstiodCaMode
+    istioCsr?: {
+      config: IstioCsrConfig
+      deployment: KubeObject
+      /** The Issuer/ClusterIssuer istio-csr names, undefined when it does not exist. */
+      issuer?: KubeObject
+      /** The CA certificate(s) of that issuer (its `spec.ca.secretName` Secret's ca.crt / tls.crt). */
+      issuerCaPem?: string
+    }
+  }
+  linkerd?: {
+    controlPlaneNamespace: string
+    issuer?: CaMaterial
+    /** `linkerd-identity-trust-roots` ca-bundle.crt. */
+    trustRootsPem?: string
+    /** A cert-manager Certificate that writes the issuer Secret, when there is one. */
+    issuerCertificate?: KubeObject
+  }
+}
+
+export interface CaAuthority {
+  mesh: 'istio' | 'linkerd'
+  /** `issuer` signs workload certificates; `root` is a trust anchor. */
+  role: 'issuer' | 'intermediate' | 'root'
+  source: string
+  certificate: CertificateFacts
+  /** Days until notAfter at `at` (negative once expired). */
+  daysLeft: number
+}
+
+export interface CaReport {
+  at: string
+  cluster: string
+  valid: boolean
+  status: FindingStatus
+  /** `plug-in CA (cacerts)`, `istiod self-signed CA`, `cert-manager via istio-csr`, `linkerd identity issuer`. */
+  modes: string[]
+  authorities: CaAuthority[]
+  findings: Finding[]
+}
+
+const DAY_MS = 86_400_000
+
+function daysLeft(cert: X509Certificate, now: Date): number {
+  return Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS)
+}
+
+function parse(pem: string | undefined, origin: string): { certs: X509Certificate[]; error?: string } {
+  if (!pem || pem.trim() === '') return { certs: [] }
+  try {
+    return { certs: decodeCertificates(pem, origin) }
+  } catch (err) {
+    if (isMeshcertError(err)) return { certs: [], error: err.message }
+    throw err
+  }
+}
+
+function validity(check: string, subject: string, cert: X509Certificate, now: Date, warnDays: number, what: string, fix: string): Finding {
+  const f = certificateFacts(cert)
+  const days = daysLeft(cert, now)
+  if (cert.notAfter < now) return finding({ check, status: 'fail', subject, message: `${what} expired at ${f.notAfter}`, reason: 'no new workload certificate can be trusted once a CA certificate in the chain has expired', fix })
+  if (cert.notBefore > now) return finding({ check, status: 'fail', subject, message: `${what} is not valid before ${f.notBefore}`, reason: 'certificates it signs are rejected until then', fix: `check the issuing clock, or ${fix}` })
+  if (days < warnDays) return finding({ check, status: 'warn', subject, message: `${what} expires at ${f.notAfter}: ${days} days left, less than ${warnDays}`, reason: 'rotate before it expires, while both old and new can be trusted side by side', fix })
+  return finding({ check, status: 'pass', subject, message: `${what} is within its validity period (until ${f.notAfter}, ${days} days left)` })
+}
+
+/** Linkerd requires ECDSA P-256 for the issuer; Istio accepts RSA >= 2048 and ECDSA P-256/P-384. */
+function algorithmFinding(mesh: 'istio' | 'linkerd', subject: string, f: CertificateFacts): Finding {
+  const key = f.keyAlgorithm === 'ECDSA' ? `ECDSA ${f.curve ?? f.keySize}` : f.keyAlgorithm === 'RSA' ? `RSA ${f.keySize}` : f.keyAlgorithm
+  const ok = mesh === 'linkerd' ? f.keyAlgorithm === 'ECDSA' && f.curve === 'P-256' : (f.keyAlgorithm === 'RSA' && (f.keySize ?? 0) >= 2048) || (f.keyAlgorithm === 'ECDSA' && (f.curve === 'P-256' || f.curve === 'P-384'))
+  const allowed = mesh === 'linkerd' ? 'ECDSA P-256' : 'RSA 2048+ or ECDSA P-256/P-384'
+  return ok
+    ? finding({ check: 'ca.algorithm', status: 'pass', subject, message: `uses a supported key algorithm (${key}, signed with ${f.signatureAlgorithm})` })
+    : finding({ check: 'ca.algorithm', status: 'fail', subject, message: `uses ${key}; ${mesh} supports ${allowed}`, reason: `${mesh === 'linkerd' ? 'the identity controller refuses to start with' : 'proxies cannot verify certificates signed by'} an unsupported key`, fix: `reissue the CA with an ${allowed.split(' or ')[0]} key` })
+}
+
+function caFlagsFinding(subject: string, f: CertificateFacts, isRoot = f.selfSigned): Finding {
+  const problems: string[] = []
+  if (!f.isCA) problems.push('basicConstraints CA is false or missing')
+  if (f.keyUsage.length > 0 && !f.keyUsage.includes('keyCertSign')) problems.push(`keyUsage (${f.keyUsage.join(', ')}) lacks keyCertSign`)
+  if (f.pathLen === 0 && isRoot) problems.push('pathLen 0 leaves no room for an intermediate')
+  return problems.length
+    ? finding({ check: 'ca.flags', status: 'fail', subject, message: `is not usable as a CA: ${problems.join('; ')}`, reason: 'certificates it signs fail RFC 5280 path validation', fix: 'reissue it with basicConstraints CA:TRUE and keyUsage keyCertSign, cRLSign (cert-manager: spec.isCA: true)' })
+    : finding({ check: 'ca.flags', status: 'pass', subject, message: `is a CA (basicConstraints CA:TRUE${f.pathLen !== undefined ? `, pathLen ${f.pathLen}` : ''}) with keyUsage ${f.keyUsage.length ? f.keyUsage.join(', ') : '(not restricted)'}` })
+}
+
+/** Does the private key belong to the certificate? Compares public keys; the key itself never leaves here. */
+export function keyMatchesCertificate(keyPem: string, cert: X509Certificate): boolean | 'unreadable' {
+  let publicDer: Buffer
+  try {
+    publicDer = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' })
+  } catch {
+    return 'unreadable'
+  }
+  return Buffer.from(cert.publicKey.rawData).equals(publicDer)
+}
+
+function keyMatchFinding(subject: string, material: CaMaterial, cert: X509Certificate): Finding {
+  if (!material.keyPem) return finding({ check: 'ca.keyMatch', status: 'skip', subject, message: `${material.source} holds no private key to compare` })
+  const match = keyMatchesCertificate(material.keyPem, cert)
+  if (match === 'unreadable') return finding({ check: 'ca.keyMatch', status: 'fail', subject, message: `the private key in ${material.source} is not a readable PEM private key (its contents are not shown)`, fix: 'write an unencrypted PKCS#8, PKCS#1 or SEC1 PEM key' })
+  return match
+    ? finding({ check: 'ca.keyMatch', status: 'pass', subject, message: `the private key in ${material.source} matches the certificate (key not shown)` })
+    : finding({ check: 'ca.keyMatch', status: 'fail', subject, message: `the private key in ${material.source} does not match the certificate (key not shown)`, reason: 'the CA signs with a key whose certificate it does not present: every workload chain fails to verify', fix: `recreate ${material.source} from a matching certificate and key` })
+}
+
+interface Judged {
+  findings: Finding[]
+  authorities: CaAuthority[]
+}
+
+/** The checks every mesh's CA material gets. */
+async function judgeMaterial(material: CaMaterial, bundlePem: string | undefined, bundleName: string, now: Date, warnDays: number): Promise<Judged> {
+  const findings: Finding[] = []
+  const authorities: CaAuthority[] = []
+  const rotateFix = material.mesh === 'linkerd' ? 'rotate the issuer: `linkerd upgrade --identity-issuer-certificate-file … --identity-issuer-key-file …` (or let cert-manager renew it)' : `replace ${material.source} with a renewed CA and restart istiod: \`kubectl rollout restart deploy/istiod -n istio-system\``
+  if (material.missing.length) {
+    findings.push(finding({ check: 'ca.material', status: 'fail', subject: material.source, message: `lacks ${material.missing.join(', ')} (scheme ${material.scheme})`, fix: `recreate it with every key, e.g. \`kubectl create secret generic ${material.source.split('/')[1]} -n ${material.source.split(' ')[1]!.split('/')[0]} --from-file=…\`` }))
+  } else {
+    findings.push(finding({ check: 'ca.material', status: 'pass', subject: material.source, message: `holds a CA certificate and key (${material.scheme})` }))
+  }
+  const parsedCert = parse(material.certPem, `${material.source} certificate`)
+  if (parsedCert.error) findings.push(finding({ check: 'ca.material', status: 'fail', subject: material.source, message: parsedCert.error }))
+  const issuer = parsedCert.certs[0]
+  if (!issuer) return { findings, authorities }
+  const chainCerts = [...parsedCert.certs.slice(1), ...parse(material.chainPem, `${material.source} cert-chain`).certs]
+  const parsedRoots = parse(material.rootPem, `${material.source} root`)
+  const bundle = parse(bundlePem, bundleName)
+  const issuerFacts = certificateFacts(issuer)
+  const role: CaAuthority['role'] = issuerFacts.selfSigned ? 'root' : 'issuer'
+  const subject = `${material.mesh} ${role === 'root' ? 'self-signed CA' : 'issuer'} ${issuerFacts.subject}`
+  authorities.push({ mesh: material.mesh, role, source: material.source, certificate: issuerFacts, daysLeft: daysLeft(issuer, now) })
+
+  findings.push(validity('ca.issuer.validity', subject, issuer, now, warnDays, role === 'root' ? 'the self-signed CA certificate' : 'the issuer certificate', rotateFix))
+  findings.push(algorithmFinding(material.mesh, subject, issuerFacts))
+  findings.push(caFlagsFinding(subject, issuerFacts))
+  findings.push(keyMatchFinding(subject, material, issuer))
+
+  // The anchors: the CA's own root(s), else the trust bundle.
+  const anchors = parsedRoots.certs.length ? parsedRoots.certs : bundle.certs
+  const seen = new Set<string>([issuerFacts.sha256Fingerprint])
+  for (const cert of [...chainCerts, ...anchors]) {
+    const f = certificateFacts(cert)
+    if (seen.has(f.sha256Fingerprint)) continue
+    seen.add(f.sha256Fingerprint)
+    const r: CaAuthority['role'] = f.selfSigned ? 'root' : 'intermediate'
+    authorities.push({ mesh: material.mesh, role: r, source: material.source, certificate: f, daysLeft: daysLeft(cert, now) })
+    findings.push(validity(`ca.${r}.validity`, `${material.mesh} ${r} ${f.subject}`, cert, now, warnDays, r === 'root' ? 'the trust anchor' : 'the intermediate', r === 'root' ? 'start a root rotation: add a new root next to this one in the trust bundle, then re-issue the issuer from it' : rotateFix))
+    if (r === 'intermediate') findings.push(caFlagsFinding(`${material.mesh} intermediate ${f.subject}`, f))
+  }
+
+  if (role !== 'root') {
+    if (anchors.length === 0) {
+      findings.push(finding({ check: 'ca.issuer.signedByAnchor', status: 'fail', subject, message: `no trust anchor to check the issuer against (${material.source} has no root and ${bundleName} is missing)`, fix: material.mesh === 'istio' ? 'add root-cert.pem to cacerts' : 'restore linkerd-identity-trust-roots' }))
+    } else {
+      const verdict = await verifyChain({ certificates: [issuer, ...chainCerts], roots: anchors, now, leaf: issuer })
+      const broken = verdict.findings.filter((f) => f.status === 'fail' && f.check !== 'chain.validity' && f.check !== 'chain.keyUsage')
+      findings.push(
+        broken.length
+          ? finding({ check: 'ca.issuer.signedByAnchor', status: 'fail', subject, message: `is not issued by the trust anchor: ${broken[0]!.message}`, reason: 'workload certificates it signs will not verify against the roots proxies trust', fix: broken[0]!.fix ?? 'issue the issuer from the trust anchor, or add its root to the bundle' })
+          : finding({ check: 'ca.issuer.signedByAnchor', status: 'pass', subject, message: `is issued by the trust anchor ${verdict.path[verdict.path.length - 1]!.subject}` }),
+      )
+    }
+  }
+
+  // The root the CA chains to must be in the bundle the proxies are given.
+  if (bundlePem === undefined) {
+    findings.push(finding({ check: 'ca.rootInBundle', status: 'warn', subject, message: `${bundleName} was not found, so the root could not be checked against it`, fix: material.mesh === 'istio' ? 'istiod writes istio-ca-root-cert into each namespace; check istiod is running' : 'restore linkerd-identity-trust-roots' }))
+  } else {
+    const inBundle = bundleFromPem(bundlePem, bundleName)
+    const candidates = role === 'root' ? [issuer] : anchors.filter((a) => certificateFacts(a).selfSigned)
+    const missing = candidates.filter((c) => !inBundle.fingerprints.includes(certificateFacts(c).sha256Fingerprint))
+    if (candidates.length === 0) findings.push(finding({ check: 'ca.rootInBundle', status: 'skip', subject, message: 'no self-signed root in the CA material to look for' }))
+    else if (missing.length) findings.push(finding({ check: 'ca.rootInBundle', status: 'fail', subject, message: `root ${missing.map((m) => certificateFacts(m).subject).join(', ')} is not in ${bundleName} (which holds ${inBundle.certificates.length} root(s))`, reason: 'proxies given this bundle reject every certificate the CA issues', fix: material.mesh === 'istio' ? 'restart istiod so it republishes the root: `kubectl rollout restart deploy/istiod -n istio-system`' : 'add the anchor to the trust roots: `linkerd upgrade --identity-trust-anchors-file bundle.crt | kubectl apply -f -`' }))
+    else findings.push(finding({ check: 'ca.rootInBundle', status: 'pass', subject, message: `its root is in ${bundleName}` }))
+  }
+  return { findings, authorities }
+}
+
+function istioCsrFindings(istio: NonNullable<CaInput['istio']>): Finding[] {
+  const csr = istio.istioCsr!
+  const findings: Finding[] = []
+  const subject = `istio-csr ${csr.config.deployment}`
+  const mode = istio.istiod
+  if (!mode) {
+    findings.push(finding({ check: 'istio.csr.istiod', status: 'warn', subject, message: `istiod was not found in ${istio.controlPlaneNamespace}, so its CA settings could not be checked` }))
+  } else if (!mode.caServerEnabled || mode.externalCa || caAddressPointsAt(mode, csr.config)) {
+    const how = [mode.externalCa ? `EXTERNAL_CA=${mode.externalCa}` : '', !mode.caServerEnabled ? 'ENABLE_CA_SERVER=false' : '', mode.caAddress ? `caAddress ${mode.caAddress}` : ''].filter(Boolean).join(', ')
+    const pointed = caAddressPointsAt(mode, csr.config)
+    findings.push(
+      pointed || !mode.caAddress
+        ? finding({ check: 'istio.csr.istiod', status: 'pass', subject, message: `istiod is configured for an external CA (${how})` })
+        : finding({ check: 'istio.csr.istiod', status: 'fail', subject, message: `istiod's caAddress ${mode.caAddress} does not point at istio-csr (${csr.config.serviceAddress})`, reason: 'proxies send their CSRs somewhere else', fix: `set meshConfig.defaultConfig.caAddress (values.global.caAddress) to ${csr.config.serviceAddress}` }),
+    )
+  } else {
+    findings.push(finding({ check: 'istio.csr.istiod', status: 'fail', subject, message: 'istio-csr is installed but istiod still runs its own CA server and proxies do not use istio-csr', reason: 'workloads get certificates from istiod, not from cert-manager', fix: `set ENABLE_CA_SERVER=false on istiod and values.global.caAddress=${csr.config.serviceAddress}` }))
+  }
+  const status = csr.deployment.status as { readyReplicas?: number; replicas?: number } | undefined
+  findings.push(
+    (status?.readyReplicas ?? 0) > 0
+      ? finding({ check: 'istio.csr.ready', status: 'pass', subject, message: `istio-csr is running (${status?.readyReplicas}/${status?.replicas ?? status?.readyReplicas} ready)` })
+      : finding({ check: 'istio.csr.ready', status: 'fail', subject, message: 'istio-csr has no ready replica', reason: 'no workload can get or renew a certificate', fix: `kubectl logs deploy/${csr.deployment.metadata.name} -n ${csr.deployment.metadata.namespace}` }),
+  )
+  const issuerName = `${csr.config.issuerKind} ${csr.config.issuerKind === 'ClusterIssuer' ? '' : `${csr.config.certificateNamespace}/`}${csr.config.issuerName} (${csr.config.issuerGroup})`
+  if (!csr.issuer) {
+    findings.push(finding({ check: 'istio.csr.issuer', status: 'fail', subject, message: `the issuer it names, ${issuerName}, does not exist`, fix: 'create it, or fix --issuer-name/--issuer-kind/--issuer-group (Helm app.certmanager.issuer)' }))
+  } else {
+    const ready = issuerReady(csr.issuer)
+    findings.push(
+      ready.ready
+        ? finding({ check: 'istio.csr.issuer', status: 'pass', subject, message: `its issuer ${issuerName} is Ready` })
+        : finding({ check: 'istio.csr.issuer', status: 'fail', subject, message: `its issuer ${issuerName} is not Ready${ready.reason ? ` (${ready.reason}${ready.message ? `: ${ready.message}` : ''})` : ''}`, fix: `kubectl describe ${csr.config.issuerKind.toLowerCase()} ${csr.config.issuerName}${csr.config.issuerKind === 'ClusterIssuer' ? '' : ` -n ${csr.config.certificateNamespace}`}` }),
+    )
+  }
+  findings.push(finding({ check: 'istio.csr.maxDuration', status: 'pass', subject, message: `workload certificates last at most ${csr.config.maxCertificateDuration ?? '1h (the default)'}` }))
+  if (csr.issuerCaPem !== undefined && istio.trustBundlePem !== undefined) {
+    const issuerRoots = bundleFromPem(csr.issuerCaPem, 'issuer CA')
+    const istioRoots = bundleFromPem(istio.trustBundlePem, 'istio-ca-root-cert')
+    const common = istioRoots.fingerprints.filter((fp) => issuerRoots.fingerprints.includes(fp))
+    findings.push(
+      common.length
+        ? finding({ check: 'istio.csr.rootMatch', status: 'pass', subject, message: `the Istio root (istio-ca-root-cert) is the CA of ${issuerName}` })
+        : finding({ check: 'istio.csr.rootMatch', status: 'fail', subject, message: `the Istio root in istio-ca-root-cert is not the CA of ${issuerName}`, reason: 'workload certificates issued by cert-manager do not chain to the root proxies trust', fix: 'point istio-csr at the root of its issuer (Helm app.tls.rootCAFile, or trust-manager), then restart istiod and the workloads' }),
+    )
+  }
+  return findings
+}
+
+function linkerdCertManagerFindings(certificate: KubeObject, now: Date): Finding[] {
+  const facts = certificateStatus(certificate, now)
+  const subject = `Certificate ${refOf(certificate)}`
+  const out: Finding[] = []
+  out.push(
+    facts.ready
+      ? finding({ check: 'linkerd.issuer.certManager', status: 'pass', subject, message: `cert-manager manages the issuer and it is Ready (issued by ${facts.issuerRef.kind} ${facts.issuerRef.name}${facts.renewalTime ? `, renews at ${facts.renewalTime}` : ''})` })
+      : finding({ check: 'linkerd.issuer.certManager', status: 'fail', subject, message: `cert-manager manages the issuer but it is not Ready${facts.readyReason ? ` (${facts.readyReason}${facts.readyMessage ? `: ${facts.readyMessage}` : ''})` : ''}`, fix: `kubectl describe certificate ${certificate.metadata.name} -n ${certificate.metadata.namespace}` }),
+  )
+  if (facts.renewalOverdue) out.push(finding({ check: 'linkerd.issuer.renewal', status: 'warn', subject, message: `renewal was due at ${facts.renewalTime} and has not happened`, fix: `kubectl describe certificaterequest -n ${certificate.metadata.namespace}` }))
+  if (!facts.isCA) out.push(finding({ check: 'linkerd.issuer.certManager', status: 'fail', subject, message: 'spec.isCA is not true, so the issuer it writes cannot sign proxy certificates', fix: 'set spec.isCA: true' }))
+  return out
+}
+
+export async function caReport(input: CaInput, now: Date): Promise<CaReport> {
+  const warnDays = input.warnDays ?? 60
+  const findings: Finding[] = []
+  const authorities: CaAuthority[] = []
+  const modes: string[] = []
+  if (input.istio) {
+    const istio = input.istio
+    const bundleName = `ConfigMap ${istio.controlPlaneNamespace}/istio-ca-root-cert`
+    if (istio.istioCsr) modes.push('istio: cert-manager via istio-csr')
+    if (istio.material) {
+      modes.push(istio.material.source.endsWith('/istio-ca-secret') ? 'istio: istiod self-signed CA (istio-ca-secret)' : 'istio: plug-in CA (cacerts)')
+      const judged = await judgeMaterial(istio.material, istio.trustBundlePem, bundleName, now, warnDays)
+      findings.push(...judged.findings)
+      authorities.push(...judged.authorities)
+    } else if (!istio.istioCsr) {
+      findings.push(finding({ check: 'ca.material', status: 'fail', subject: `namespace ${istio.controlPlaneNamespace}`, message: `no Istio CA found: neither Secret cacerts nor istio-ca-secret in ${istio.controlPlaneNamespace}, and no istio-csr`, fix: 'check that istiod runs in this namespace (--istio-namespace), or plug in a CA: https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/' }))
+    }
+    if (istio.istioCsr) findings.push(...istioCsrFindings(istio))
+  }
+  if (input.linkerd) {
+    const l5d = input.linkerd
+    const bundleName = `ConfigMap ${l5d.controlPlaneNamespace}/linkerd-identity-trust-roots`
+    if (l5d.issuer) {
+      modes.push(l5d.issuerCertificate ? 'linkerd: identity issuer managed by cert-manager' : 'linkerd: identity issuer')
+      // Linkerd's issuer Secret need not hold the anchors: the trust roots ConfigMap is the anchor set.
+      const material = l5d.issuer.rootPem ? l5d.issuer : { ...l5d.issuer, ...(l5d.trustRootsPem ? { rootPem: l5d.trustRootsPem } : {}) }
+      const judged = await judgeMaterial(material, l5d.trustRootsPem, bundleName, now, warnDays)
+      findings.push(...judged.findings)
+      authorities.push(...judged.authorities)
+    } else {
+      findings.push(finding({ check: 'ca.material', status: 'fail', subject: `namespace ${l5d.controlPlaneNamespace}`, message: `no Secret linkerd-identity-issuer in ${l5d.controlPlaneNamespace}`, fix: 'check the control plane namespace (--linkerd-namespace), or reinstall the issuer: `linkerd upgrade --identity-issuer-certificate-file … | kubectl apply -f -`' }))
+    }
+    if (l5d.issuerCertificate) findings.push(...linkerdCertManagerFindings(l5d.issuerCertificate, now))
+  }
+  if (!input.istio && !input.linkerd) findings.push(finding({ check: 'ca.material', status: 'fail', subject: `cluster ${input.cluster}`, message: 'no mesh control plane found (no istio-system or linkerd namespace)', fix: 'pass --istio-namespace or --linkerd-namespace if the control plane lives elsewhere' }))
+  const status = worstStatus(findings)
+  return { at: rfc3339(now), cluster: input.cluster, valid: status !== 'fail', status, modes, authorities, findings }
+}

@@ -1,0 +1,43 @@
+// The cluster side of `kubectl meshcert chain POD`: the flags it adds to `chain` and the one call
+// that turns them into the input mesh/chain-report takes. Kept here so chain.ts only wires it in.
+import { Args } from '@oclif/core'
+import type { ChainReport } from '../../mesh/chain-report.js'
+import type { MeshName } from '../../mesh/detect.js'
+import { contextFlag, kubeconfigFlag, meshFlag, namespaceFlag, openReader, requestTimeoutFlag } from './flags.js'
+
+export const chainTargetArg = Args.string({ name: 'target', description: 'Read the chain from the cluster: a pod (NAME or pod/NAME), deploy/NAME (one of its pods) or secret/NAME.', required: false, ignoreStdin: true })
+
+export const chainClusterFlags = {
+  kubeconfig: kubeconfigFlag,
+  context: contextFlag,
+  namespace: namespaceFlag,
+  'request-timeout': requestTimeoutFlag,
+  mesh: meshFlag,
+}
+
+export interface ChainClusterFlagValues {
+  kubeconfig?: string
+  context?: string
+  namespace?: string
+  'request-timeout'?: string
+  mesh?: string
+}
+
+/**
+ * `chain TARGET`: read the chain from the cluster the flags point at, judge it exactly as `chain -f`
+ * does, and for a pod add whether the workload certificate names that pod's identity.
+ */
+export async function clusterChainReport(target: string, flags: ChainClusterFlagValues, at: Date, rotateAt: number): Promise<ChainReport> {
+  const [{ readWorkloadChain }, { chainReport }, { workloadIdentityFinding }] = await Promise.all([import('./workload-chain.js'), import('../../mesh/chain-report.js'), import('../../mesh/workload-identity.js')])
+  const reader = await openReader(flags)
+  const chain = await readWorkloadChain(reader, target, reader.namespace, flags.mesh ? { mesh: flags.mesh as MeshName } : {})
+  if (process.env.MESHCERT_REQUEST_COUNT) process.stderr.write(`api requests: ${reader.requests}\n`)
+  const report = await chainReport(chain.input, at, rotateAt)
+  if (chain.pod && chain.mesh) {
+    const leaves = report.chains.map((c) => c.verification.path[0]).filter((l) => l !== undefined && l.role === 'leaf' && !l.isCA)
+    const identity = workloadIdentityFinding(chain.mesh, chain.pod, leaves)
+    report.findings.push(identity)
+    if (identity.status === 'fail') report.valid = false
+  }
+  return report
+}
