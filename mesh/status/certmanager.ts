@@ -1,0 +1,169 @@
+// cert-manager Certificates as `status` judges them: the Ready condition and its reason, renewal
+// time passed without a renewal, and whether the Secret's certificate still matches the spec
+// (dnsNames, uris, duration, issuer) — what cert-manager's own issuing triggers compare.
+import { humanDuration, parseGoDuration, rfc3339, type Finding } from '../../pki/index.js'
+import type { CertificateFacts } from '../../pki/index.js'
+import type { KubeObject } from './material.js'
+
+/** The parts of a Certificate that status needs, kept small (thousands are held at once). */
+export interface CertificateRecord {
+  namespace: string
+  name: string
+  secretName: string
+  issuerName: string
+  issuerKind: string
+  dnsNames: string[]
+  uris: string[]
+  /** spec.duration in ms; cert-manager's default is 2160h (90 days). */
+  durationMs?: number
+  /** spec.duration as written, for messages. */
+  duration?: string
+  isCA: boolean
+  ready: string
+  readyReason?: string
+  readyMessage?: string
+  notBefore?: string
+  notAfter?: string
+  renewalTime?: string
+  /** Problems with the object itself (an unparseable spec.duration). */
+  problems: string[]
+}
+
+interface Condition {
+  type?: string
+  status?: string
+  reason?: string
+  message?: string
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+export function certificateRecord(obj: KubeObject): CertificateRecord {
+  const spec = (obj.spec ?? {}) as Record<string, unknown>
+  const status = (obj.status ?? {}) as Record<string, unknown>
+  const issuerRef = (spec.issuerRef ?? {}) as Record<string, unknown>
+  const conditions = Array.isArray(status.conditions) ? (status.conditions as Condition[]) : []
+  const ready = conditions.find((c) => c.type === 'Ready')
+  const problems: string[] = []
+  let durationMs: number | undefined
+  const duration = str(spec.duration)
+  if (duration) {
+    try {
+      durationMs = parseGoDuration(duration)
+    } catch {
+      problems.push(`spec.duration ${JSON.stringify(duration)} is not a Go duration`)
+    }
+  }
+  const record: CertificateRecord = {
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name,
+    secretName: str(spec.secretName) ?? '',
+    issuerName: str(issuerRef.name) ?? '',
+    issuerKind: str(issuerRef.kind) ?? 'Issuer',
+    dnsNames: strings(spec.dnsNames),
+    uris: strings(spec.uris),
+    isCA: spec.isCA === true,
+    ready: ready?.status ?? 'Unknown',
+    problems,
+  }
+  if (!record.secretName) problems.push('spec.secretName is empty')
+  if (durationMs !== undefined) record.durationMs = durationMs
+  if (duration) record.duration = duration
+  if (ready?.reason) record.readyReason = ready.reason
+  if (ready?.message) record.readyMessage = ready.message
+  for (const field of ['notBefore', 'notAfter', 'renewalTime'] as const) {
+    const value = str(status[field])
+    if (value && !Number.isNaN(Date.parse(value))) record[field] = value
+  }
+  return record
+}
+
+const DEFAULT_DURATION_MS = 2160 * 3_600_000
+/** Issuers may shorten a certificate (a CA's own expiry, istio-csr's maxCertificateDuration); a small gap is rounding. */
+const DURATION_TOLERANCE_MS = 5 * 60_000
+
+function where(r: CertificateRecord): string {
+  return `${r.namespace}/${r.name}`
+}
+
+export function readyFinding(r: CertificateRecord, subject: string): Finding {
+  if (r.ready === 'True') return { check: 'status.certificate-ready', status: 'pass', subject, message: 'Certificate is Ready' }
+  const why = [r.readyReason, r.readyMessage].filter(Boolean).join(': ')
+  return {
+    check: 'status.certificate-ready',
+    status: 'fail',
+    subject,
+    message: `Certificate is not Ready (Ready=${r.ready}${why ? `, ${why}` : ''})`,
+    reason: 'cert-manager could not issue or renew it; the Secret keeps an old certificate or none',
+    fix: `cmctl status certificate ${r.name} -n ${r.namespace} (then fix the Issuer or the CertificateRequest it names)`,
+  }
+}
+
+/** Renewal time passed and the Secret's certificate was issued before it: renewal is stuck. */
+export function renewalFinding(r: CertificateRecord, leafNotBefore: Date | undefined, now: Date, subject: string): Finding | undefined {
+  if (!r.renewalTime) return undefined
+  const renewal = new Date(r.renewalTime)
+  if (renewal.getTime() > now.getTime()) {
+    return { check: 'status.renewal', status: 'pass', subject, message: `renewal is due at ${rfc3339(renewal)} (in ${humanDuration(renewal.getTime() - now.getTime())})` }
+  }
+  if (leafNotBefore && leafNotBefore.getTime() >= renewal.getTime()) {
+    return { check: 'status.renewal', status: 'pass', subject, message: `renewed at ${rfc3339(leafNotBefore)}, after its renewal time ${rfc3339(renewal)}` }
+  }
+  return {
+    check: 'status.renewal',
+    status: 'fail',
+    subject,
+    message: `renewal time ${rfc3339(renewal)} passed ${humanDuration(now.getTime() - renewal.getTime())} ago without a renewal`,
+    reason: 'cert-manager should have re-issued it by now; it will expire unless the cause is fixed',
+    fix: `cmctl status certificate ${r.name} -n ${r.namespace}; kubectl get certificaterequests -n ${r.namespace}`,
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a)
+  const sb = new Set(b)
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x))
+}
+
+/**
+ * Does the Secret's certificate match the Certificate's spec? Compares dnsNames, uris, duration
+ * and the issuer annotations cert-manager writes on the Secret.
+ */
+export function specMatchFinding(r: CertificateRecord, leaf: Readonly<CertificateFacts>, secretAnnotations: Record<string, string>, subject: string): Finding {
+  const differences: string[] = []
+  if (!sameSet(r.dnsNames, leaf.sans.dns)) differences.push(`dnsNames ${JSON.stringify(r.dnsNames)} but the certificate has ${JSON.stringify(leaf.sans.dns)}`)
+  if (!sameSet(r.uris, leaf.sans.uri)) differences.push(`uris ${JSON.stringify(r.uris)} but the certificate has ${JSON.stringify(leaf.sans.uri)}`)
+  const issued = Date.parse(leaf.notAfter) - Date.parse(leaf.notBefore)
+  const wanted = r.durationMs ?? DEFAULT_DURATION_MS
+  if (issued - wanted > DURATION_TOLERANCE_MS) {
+    differences.push(`duration ${r.duration ?? '2160h (default)'} but the certificate is valid for ${humanDuration(issued)}`)
+  }
+  const annotatedIssuer = secretAnnotations['cert-manager.io/issuer-name']
+  const annotatedKind = secretAnnotations['cert-manager.io/issuer-kind']
+  if (annotatedIssuer !== undefined && (annotatedIssuer !== r.issuerName || (annotatedKind !== undefined && annotatedKind !== r.issuerKind))) {
+    differences.push(`issuerRef ${r.issuerKind}/${r.issuerName} but the Secret was issued by ${annotatedKind ?? 'Issuer'}/${annotatedIssuer}`)
+  }
+  if (!differences.length) return { check: 'status.secret-matches-spec', status: 'pass', subject, message: `Secret ${r.secretName} holds a certificate that matches the spec` }
+  return {
+    check: 'status.secret-matches-spec',
+    status: 'warn',
+    subject,
+    message: `Secret ${r.secretName} does not match the spec: ${differences.join('; ')}`,
+    reason: 'cert-manager re-issues on a mismatch; if it has not, issuance is failing or the Secret was written by hand',
+    fix: `cmctl renew ${r.name} -n ${r.namespace}`,
+  }
+}
+
+export function secretMissingFinding(r: CertificateRecord, subject: string): Finding {
+  return {
+    check: 'status.secret-exists',
+    status: 'fail',
+    subject,
+    message: `Secret ${r.namespace}/${r.secretName || '(none)'} named by the Certificate does not exist or holds no certificate`,
+    reason: 'whatever mounts the Secret has no certificate to serve',
+    fix: r.problems.length ? `fix the Certificate: ${r.problems.join('; ')}` : `cmctl status certificate ${r.name} -n ${r.namespace}`,
+  }
+}
+
+export { where as certificateWhere }

@@ -1,0 +1,75 @@
+// The shapes `kubectl meshcert status` hands out. `-o json|yaml` prints a StatusReport as is, and
+// `-o prometheus` is rendered from it, so the field names are a public contract: add, never rename.
+import type { Finding, FindingStatus } from '../../pki/index.js'
+
+/**
+ * What a certificate is for in the mesh:
+ * - `root`: a self-signed CA (trust anchor);
+ * - `issuer`: the CA that signs the mesh's certificates (Istio `cacerts` ca-cert.pem, Linkerd
+ *   `linkerd-identity-issuer`, the Secret of a cert-manager CA Issuer);
+ * - `intermediate`: any other CA between a root and an issuer;
+ * - `workload`: a leaf with a mesh identity (SPIFFE URI SAN, Linkerd identity name);
+ * - `gateway`: a leaf served by an Istio or Gateway API Gateway (`credentialName`, `certificateRefs`);
+ * - `leaf`: any other end-entity certificate (webhook serving certificates, ingress TLS).
+ */
+export type StatusRole = 'root' | 'intermediate' | 'issuer' | 'workload' | 'gateway' | 'leaf'
+
+/** Kubernetes kind of the object a row comes from. */
+export type StatusKind = 'Certificate' | 'Secret' | 'ConfigMap' | 'Gateway' | 'Pod'
+
+/** How long before notAfter a certificate counts as expiring. */
+export interface ExpiryThresholds {
+  /** For leaf-ish roles (workload, gateway, leaf), milliseconds. Default 30 days. */
+  leafMs: number
+  /** For CA material (root, intermediate, issuer), milliseconds. Default 60 days (as `linkerd check`). */
+  caMs: number
+}
+
+/** One row of the inventory: one certificate (or one object that should hold one). */
+export interface StatusItem {
+  kind: StatusKind
+  namespace: string
+  name: string
+  /** Data key the certificate was read from (`tls.crt`, `root-cert.pem`), when the object has several. */
+  key?: string
+  role: StatusRole
+  /** Which system owns the object: `istio`, `linkerd`, `consul`, `cert-manager`, or `kubernetes`. */
+  source: string
+  subject?: string
+  /** SHA-256 of the certificate's DER, lowercase hex. */
+  fingerprint?: string
+  notBefore?: string
+  notAfter?: string
+  /** Seconds from the evaluation time to notAfter (negative once expired). */
+  expiresInSeconds?: number
+  /** cert-manager's `status.renewalTime`, when known. */
+  renewalTime?: string
+  /** cert-manager's Ready condition (`True`/`False`/`Unknown`), for Certificates. */
+  ready?: string
+  /** The Ready condition's reason (`Issuing`, `DoesNotExist`, …). */
+  readyReason?: string
+  /** The worst status among findings. */
+  status: FindingStatus
+  findings: Finding[]
+}
+
+export interface StatusSummary {
+  total: number
+  pass: number
+  warn: number
+  fail: number
+  skip: number
+  /** Chains verified (each a call of pki's verifyChain). */
+  chainsVerified: number
+}
+
+export interface StatusReport {
+  /** RFC 3339 instant everything was judged at. */
+  at: string
+  thresholds: { leaf: string; ca: string }
+  /** Rows sorted by time to expiry, soonest first (rows without a certificate last). */
+  items: StatusItem[]
+  summary: StatusSummary
+  /** Findings about the collection itself (e.g. a list forbidden by RBAC), not about one row. */
+  notes: Finding[]
+}
