@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DAY, HOUR, meshPki, pemBundle } from '../test/support/certs.js'
+import { diagnoseDemo } from './diagnose.js'
+import { statusDemo } from './status.js'
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
@@ -83,6 +85,12 @@ export async function main(): Promise<void> {
     const expected = [0, 1, 0, 1, 2]
     if (statuses.some((s, i) => s !== expected[i])) {
       process.stdout.write(`\ndemo: unexpected exit statuses ${statuses.join(',')} (expected ${expected.join(',')})\n`)
+      process.exitCode = 1
+    }
+    // Cluster steps: each starts its own fake API server on 127.0.0.1 and runs the real binary against it.
+    await statusDemo()
+    if (!(await diagnoseDemo())) {
+      process.stdout.write('\ndemo: diagnose/authz exited other than expected (1, 0, 1)\n')
       process.exitCode = 1
     }
   } finally {
