@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url'
 export const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..', '..')
 
 function locateFixtures(): string | undefined {
+  // MESHCERT_NO_FIXTURES=1 runs the suite as a fresh clone without ../shared would.
+  if (process.env.MESHCERT_NO_FIXTURES === '1') return undefined
   const candidates = [process.env.MESHCERT_FIXTURES, join(repoRoot, '..', 'shared', 'fixtures')]
   return candidates.find((dir): dir is string => dir !== undefined && existsSync(join(dir, 'SOURCES.md')))
 }
@@ -39,5 +41,6 @@ export function itWithFixtures(title: string, fn: (this: Mocha.Context) => Promi
 /** `describe` for a block that only makes sense with the fixtures. */
 export function describeWithFixtures(title: string, fn: (this: Mocha.Suite) => void): void {
   if (hasFixtures) describe(title, fn)
-  else describe.skip(`${title} (${SKIP_REASON})`, fn)
+  // The block's body reads fixtures while mocha collects its tests, so it must not run at all.
+  else describe(title, () => it.skip(`upstream cases (${SKIP_REASON})`))
 }
