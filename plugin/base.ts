@@ -103,9 +103,12 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
       this.note(`${red('error:')} ${err.message}`)
       if (err.hint) this.note(`Fix: ${err.hint}`)
       process.exitCode = err.exitCode
-    } else if ('parse' in err) {
-      // oclif flag/argument errors: unknown flag, missing value, value not in options, exclusive flags.
-      const message = err.message.replace(/\n?See more help with --help\s*$/, '')
+    } else if (isUsageError(err)) {
+      // oclif flag/argument errors: unknown flag, missing value, value not in options, exclusive flags,
+      // a value a flag's parser refused (integer bounds).
+      const message = err.message
+        .replace(/\n?See more help with --help\s*$/, '')
+        .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
       this.note(`${red('error:')} ${message}`)
       const command = this.id ? `kubectl meshcert ${this.id}` : 'kubectl meshcert'
       this.note(`Fix: see \`${command} --help\` for the flags and their values`)
@@ -117,4 +120,10 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
       process.exitCode = EXIT.internal
     }
   }
+}
+
+/** oclif's own parse errors carry `parse`; a flag parser's refusal is rethrown as `Parsing --flag …`;
+ *  "expects a value" and friends are bare CLIErrors. All of them are the user's input, not a bug. */
+function isUsageError(err: Interfaces.CommandError): boolean {
+  return 'parse' in err || (err instanceof Errors.CLIError && !(err instanceof Errors.ExitError)) || /^Parsing --\S+/.test(err.message)
 }
