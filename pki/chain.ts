@@ -139,7 +139,12 @@ export async function verifyChain(input: VerifyChainInput): Promise<ChainVerific
   const best = evaluated[0]!
   const findings: Finding[] = [...best.findings]
 
-  const alternatives = evaluated.slice(1).filter((e) => e.path.anchored)
+  // A candidate issuer whose key did not sign the child shares only a name with the real issuer
+  // (two roots called "Root CA" during a rotation): no verifier would take that path, so it is
+  // not reported as another path.
+  const alternatives = evaluated
+    .slice(1)
+    .filter((e) => e.path.anchored && !e.findings.some((f) => f.check === 'chain.signature' && f.status === 'fail'))
   for (const alt of alternatives) {
     const firstFail = alt.findings.find((f) => f.status === 'fail')
     findings.push({

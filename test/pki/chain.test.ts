@@ -143,6 +143,16 @@ describe('verifyChain', () => {
       assert.equal(r.unused.length, 1)
     })
 
+    it('does not warn about the same-named old root during a rotation: its key never signed this chain', async () => {
+      const next = await meshPki('cluster.local')
+      const newLeaf = await next.workload('default', 'httpbin')
+      for (const chain of [[newLeaf, next.intermediate], [leaf, pki.intermediate]]) {
+        const r = await verify(chain, [pki.root, next.root])
+        assert.equal(r.valid, true)
+        assert.deepEqual(r.findings.filter((f) => f.check === 'chain.path'), [])
+      }
+    })
+
     it('fails with no roots at all and says the bundle is empty', async () => {
       const r = await verify([leaf, pki.intermediate], [])
       assert.match(failed(r, 'chain.anchor')[0]!.message, /the trust bundle is empty/)
