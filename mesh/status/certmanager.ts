@@ -3,6 +3,8 @@
 // (dnsNames, uris, duration, issuer) — what cert-manager's own issuing triggers compare.
 import { humanDuration, parseGoDuration, rfc3339, type Finding } from '../../pki/index.js'
 import type { CertificateFacts } from '../../pki/index.js'
+import { issuerRefOf } from '../certmanager/index.js'
+import type { KubeObject as MeshObject } from '../objects.js'
 import type { KubeObject } from './material.js'
 
 /** The parts of a Certificate that status needs, kept small (thousands are held at once). */
@@ -42,7 +44,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function certificateRecord(obj: KubeObject): CertificateRecord {
   const spec = (obj.spec ?? {}) as Record<string, unknown>
   const status = (obj.status ?? {}) as Record<string, unknown>
-  const issuerRef = (spec.issuerRef ?? {}) as Record<string, unknown>
+  // issuerRef as mesh/certmanager reads it; that reader lacks dnsNames, uris and the Ready
+  // condition's tri-state status, so the rest is read here (see the report on issue 6).
+  const issuerRef = issuerRefOf(obj as unknown as MeshObject)
   const conditions = Array.isArray(status.conditions) ? (status.conditions as Condition[]) : []
   const ready = conditions.find((c) => c.type === 'Ready')
   const problems: string[] = []
@@ -59,8 +63,8 @@ export function certificateRecord(obj: KubeObject): CertificateRecord {
     namespace: obj.metadata.namespace ?? '',
     name: obj.metadata.name,
     secretName: str(spec.secretName) ?? '',
-    issuerName: str(issuerRef.name) ?? '',
-    issuerKind: str(issuerRef.kind) ?? 'Issuer',
+    issuerName: issuerRef.name,
+    issuerKind: issuerRef.kind,
     dnsNames: strings(spec.dnsNames),
     uris: strings(spec.uris),
     isCA: spec.isCA === true,

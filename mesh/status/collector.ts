@@ -110,6 +110,12 @@ export class StatusCollector {
   }
 
   /** A findings note about the collection itself, e.g. a forbidden list. */
+  /** Rows judged elsewhere (workload certificates read from proxies), and how many chains that verified. */
+  addItems(items: readonly StatusItem[], chainsVerified: number): void {
+    this.items.push(...items)
+    this.chainsVerified += chainsVerified
+  }
+
   addNote(note: Finding): void {
     this.notes.push(note)
   }

@@ -48,6 +48,10 @@ export interface StatusItem {
   ready?: string
   /** The Ready condition's reason (`Issuing`, `DoesNotExist`, …). */
   readyReason?: string
+  /** Workload rows: the pod's owner (`deploy/web`, `statefulset/db`, `pod/NAME`). */
+  owner?: string
+  /** Workload rows: when the mesh rotates this certificate (notBefore + its rotation point × lifetime). */
+  rotateAt?: string
   /** The worst status among findings. */
   status: FindingStatus
   findings: Finding[]
@@ -72,4 +76,12 @@ export interface StatusReport {
   summary: StatusSummary
   /** Findings about the collection itself (e.g. a list forbidden by RBAC), not about one row. */
   notes: Finding[]
+  /** With `--workloads`: how many meshed pods were seen and how many proxies were read. */
+  workloads?: {
+    /** Pods read per owner (0 = every pod). */
+    perOwner: number
+    meshedPods: number
+    owners: number
+    sampled: number
+  }
 }

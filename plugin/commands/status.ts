@@ -4,6 +4,7 @@
 // mesh/status, renders a table, JSON/YAML or Prometheus text exposition.
 import { Flags } from '@oclif/core'
 import type { StatusReport } from '../../mesh/status/index.js'
+import { MeshcertError } from '../../pki/errors.js'
 import { MeshcertCommand } from '../base.js'
 import { allNamespacesFlag, contextFlag, kubeconfigFlag, namespaceFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
 import { outputFlag } from '../flags.js'
@@ -18,11 +19,14 @@ Findings: expired; expiring within --warn (leaves, default 30d) or --warn-ca (CA
 
 Secrets are listed by field selector (the named mesh CA Secrets, then type=kubernetes.io/tls), a page at a time.
 
+With --workloads, every Running meshed pod is counted and --sample N pods per Deployment (owner via ReplicaSet; StatefulSets, DaemonSets and bare pods likewise) have their proxy read through port-forward: the Envoy admin config dump (Istio :15000, Consul :19000) or a TLS handshake with the Linkerd proxy (:4191). ROLE workload rows fail when expired, warn when expiring or when rotation is overdue (past the mesh's rotation point — Istio 50%, Linkerd 70%, Consul 90% of the lifetime — and not renewed), and are skipped with the reason when the proxy cannot be read (pods/portforward forbidden, port not answering). Needs get on pods and create on pods/portforward.
+
 Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 cluster access failed.`
 
   static override examples = [
     { description: 'Everything in the cluster:', command: '<%= config.bin %> <%= command.id %> -A' },
     { description: 'Feed node_exporter\'s textfile collector:', command: '<%= config.bin %> <%= command.id %> -A -o prometheus > /var/lib/node_exporter/meshcert.prom' },
+    { description: 'Also read two pods per Deployment from their proxies:', command: '<%= config.bin %> <%= command.id %> -A --workloads --sample 2' },
     { description: 'Warn 45 days ahead, and include every TLS Secret:', command: '<%= config.bin %> <%= command.id %> -n istio-system --warn 45d --all-secrets' },
   ]
 
@@ -37,15 +41,23 @@ Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 c
     warn: Flags.string({ summary: 'Warn when a leaf certificate expires within this time (days or a Go duration).', helpValue: 'DURATION', default: '30d' }),
     'warn-ca': Flags.string({ summary: 'Warn when CA material (roots, intermediates, issuers) expires within this time.', helpValue: 'DURATION', default: '60d' }),
     'all-secrets': Flags.boolean({ summary: 'Also list kubernetes.io/tls Secrets that no Certificate or Gateway names.', default: false }),
+    workloads: Flags.boolean({ summary: "Also read meshed pods' workload certificates from their proxies (port-forward to the admin port)." }),
+    // No oclif defaults on these three: dependsOn treats a defaulted flag as given.
+    sample: Flags.integer({ summary: 'With --workloads: pods read per Deployment (or other owner); 0 reads every pod. [default: 1]', dependsOn: ['workloads'] }),
+    'proxy-concurrency': Flags.integer({ summary: 'With --workloads: proxies read at once (one port-forward each), 1-64. [default: 8]', dependsOn: ['workloads'], helpGroup: 'CLUSTER' }),
     'page-size': Flags.integer({ summary: 'Objects per LIST request.', default: 500, min: 1, max: 5000, helpGroup: 'CLUSTER' }),
   }
 
   async run(): Promise<StatusReport> {
     const [{ parseThreshold }, { collectStatus }] = await Promise.all([import('../../mesh/status/index.js'), import('../status/collect.js')])
     const thresholds = { leafMs: parseThreshold(this.flags.warn, '--warn'), caMs: parseThreshold(this.flags['warn-ca'], '--warn-ca') }
+    const workloads = this.flags.workloads ? { perOwner: this.flags.sample ?? 1, concurrency: this.flags['proxy-concurrency'] ?? 8 } : undefined
+    // Checked here rather than with oclif's min/max, whose parse errors do not carry a fix.
+    if (workloads && workloads.perOwner < 0) throw new MeshcertError('ERR_MESHCERT_USAGE', `--sample ${workloads.perOwner} is negative`, 'give the pods to read per Deployment, e.g. --sample 1, or --sample 0 for every pod')
+    if (workloads && (workloads.concurrency < 1 || workloads.concurrency > 64)) throw new MeshcertError('ERR_MESHCERT_USAGE', `--proxy-concurrency ${workloads.concurrency} is outside 1-64`, 'e.g. --proxy-concurrency 8')
     const reader = await openReader(this.flags)
     const namespace = this.flags['all-namespaces'] ? undefined : reader.namespace
-    const { report } = await collectStatus(reader, { ...(namespace !== undefined ? { namespace } : {}), now: this.at, thresholds, allSecrets: this.flags['all-secrets'], pageSize: this.flags['page-size'] })
+    const { report } = await collectStatus(reader, { ...(namespace !== undefined ? { namespace } : {}), now: this.at, thresholds, allSecrets: this.flags['all-secrets'], pageSize: this.flags['page-size'], ...(workloads ? { workloads } : {}) })
     return report
   }
 

@@ -26,6 +26,8 @@ export interface CollectOptions {
   allSecrets: boolean
   pageSize?: number
   concurrency?: number
+  /** `--workloads`: read meshed pods' workload certificates, this many per owner (0 = all). */
+  workloads?: { perOwner: number; concurrency: number }
 }
 
 export interface CollectedStatus {
@@ -78,5 +80,19 @@ export async function collectStatus(reader: ClusterReader, options: CollectOptio
     const found = await reader.find(RESOURCES.secrets, missing.namespace, missing.name)
     if (found) await collector.addSecrets([asStatusObject(found)])
   }
-  return { report: collector.finish(), requests: reader.requests, certificatesParsed: collector.certificatesParsed }
+  let sampling: StatusReport['workloads']
+  if (options.workloads) {
+    try {
+      const { collectWorkloads } = await import('./workloads.js')
+      const read = await collectWorkloads(reader, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), now: options.now, thresholds: options.thresholds, perOwner: options.workloads.perOwner, concurrency: options.workloads.concurrency, ...(options.pageSize ? { pageSize: options.pageSize } : {}) })
+      collector.addItems(read.items, read.chainsVerified)
+      sampling = read.sampling
+    } catch (err) {
+      if (isMeshcertError(err) && err.code === 'ERR_MESHCERT_FORBIDDEN') collector.addNote(skippedNote('Workload certificates (Pods)', err))
+      else throw err
+    }
+  }
+  const report = collector.finish()
+  if (sampling) report.workloads = sampling
+  return { report, requests: reader.requests, certificatesParsed: collector.certificatesParsed }
 }

@@ -12,9 +12,11 @@ function expiresIn(item: StatusItem): string {
   return ms < 0 ? `expired ${humanDuration(-ms)} ago` : humanDuration(ms)
 }
 
+/** cert-manager's renewalTime; for workload certificates, when their mesh rotates them. */
 function renewal(item: StatusItem, at: Date): string {
-  if (!item.renewalTime) return '-'
-  const ms = Date.parse(item.renewalTime) - at.getTime()
+  const when = item.renewalTime ?? item.rotateAt
+  if (!when) return '-'
+  const ms = Date.parse(when) - at.getTime()
   return ms >= 0 ? `in ${humanDuration(ms)}` : `${humanDuration(-ms)} ago`
 }
 
@@ -44,17 +46,20 @@ export function renderStatusTable(report: StatusReport, style: Style): string {
     return `No mesh certificates found (judged at ${report.at}).\n${notes(report)}`
   }
   let out = renderTable(STATUS_COLUMNS, statusRows(report, style))
-  const problems = report.items.flatMap((item) => item.findings.filter((f) => f.status === 'warn' || f.status === 'fail'))
+  // Skips are listed only for rows that are skipped as a whole (a proxy that could not be read).
+  const problems = report.items.flatMap((item) => item.findings.filter((f) => f.status === 'warn' || f.status === 'fail' || (f.status === 'skip' && item.status === 'skip')))
   if (problems.length) {
     out += '\n'
     for (const f of problems) {
-      const mark = f.status === 'fail' ? style.red('FAIL') : style.yellow('WARN')
+      const mark = f.status === 'fail' ? style.red('FAIL') : f.status === 'warn' ? style.yellow('WARN') : style.dim('SKIP')
       out += `${mark} ${f.subject}: ${f.message}\n`
       if (f.fix) out += `     Fix: ${f.fix}\n`
     }
   }
   const s = report.summary
-  out += `\n${s.total} certificates: ${s.pass} ok, ${s.warn} warning, ${s.fail} failing (judged at ${report.at}; warn ${report.thresholds.leaf} ahead for leaves, ${report.thresholds.ca} for CAs)\n`
+  out += `\n${s.total} certificates: ${s.pass} ok, ${s.warn} warning, ${s.fail} failing${s.skip ? `, ${s.skip} not read` : ''} (judged at ${report.at}; warn ${report.thresholds.leaf} ahead for leaves, ${report.thresholds.ca} for CAs)\n`
+  const w = report.workloads
+  if (w) out += `workloads: ${w.meshedPods} meshed pods in ${w.owners} owners, ${w.sampled} proxies read (${w.perOwner === 0 ? 'every pod' : `--sample ${w.perOwner} per owner`})\n`
   return out + notes(report)
 }
 

@@ -8,6 +8,7 @@ import type { StatusReport } from '../../mesh/status/index.js'
 import { startFakeCluster, type FakeCluster } from '../fakecluster/index.js'
 import { NOW } from '../support/certs.js'
 import { repoRoot } from '../support/fixtures.js'
+import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { parseExposition } from './exposition-parser.js'
 import { rowId, statusScenario, type StatusScenario } from './scenario.js'
 
@@ -76,6 +77,13 @@ describe('kubectl meshcert status (built CLI, fake cluster)', function () {
     const expired = families.get('meshcert_certificate_expiry_timestamp_seconds')!.samples.find((s) => s.labels.kind === 'Certificate' && s.labels.name === 'expired')!
     assert.equal(expired.value, Math.floor(Date.parse('2026-05-30T12:00:00Z') / 1000))
     assert.deepEqual(Object.keys(expired.labels).slice(0, 4), ['kind', 'namespace', 'name', 'role'])
+    // The same text read by a real exposition parser library: same families, same series, same values.
+    const library = parsePrometheusTextFormat(run.stdout)
+    assert.deepEqual(library.map((f) => f.name), [...families.keys()])
+    for (const f of library) {
+      assert.equal(f.type, 'GAUGE')
+      assert.deepEqual(f.metrics.map((m) => [m.labels ?? {}, Number(m.value)]), families.get(f.name)!.samples.map((s) => [s.labels, s.value]))
+    }
   })
 
   it('looks only in the context namespace without -A, and exits 0 when nothing there fails', async () => {

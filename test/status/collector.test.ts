@@ -23,6 +23,7 @@ import {
 import { certificateFacts, isMeshcertError } from '../../pki/index.js'
 import { certManagerCertificate, secret } from '../fakecluster/index.js'
 import { DAY, HOUR, issue, NOW, pemBundle } from '../support/certs.js'
+import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format'
 import { parseExposition } from './exposition-parser.js'
 import { rowId, statusScenario, type StatusScenario } from './scenario.js'
 
@@ -262,6 +263,78 @@ describe('status -o prometheus (text exposition)', function () {
     assert.throws(() => parseExposition('m 1\nm 1\n'), /repeated/)
     assert.throws(() => parseExposition('m one\n'), /invalid value/)
     assert.throws(() => parseExposition('m 1'), /line feed/)
+  })
+})
+
+describe('status -o prometheus read by an exposition parser library (parse-prometheus-text-format)', function () {
+  let report: StatusReport
+  let families: Map<string, ParsedFamily>
+
+  before(async () => {
+    report = await collect(await statusScenario())
+    families = new Map(parsePrometheusTextFormat(renderExposition(report)).map((f) => [f.name, f]))
+  })
+
+  it('finds every metric family, each a gauge with its HELP text and no family twice', () => {
+    assert.deepEqual([...families.keys()].sort(), [
+      'meshcert_certificate_expiry_timestamp_seconds',
+      'meshcert_certificate_findings',
+      'meshcert_certificate_not_before_timestamp_seconds',
+      'meshcert_certificate_ready',
+      'meshcert_certificate_renewal_timestamp_seconds',
+      'meshcert_certificate_status',
+      'meshcert_status_chains_verified',
+      'meshcert_status_evaluation_timestamp_seconds',
+      'meshcert_status_rows',
+    ])
+    assert.equal(parsePrometheusTextFormat(renderExposition(report)).length, families.size)
+    for (const f of families.values()) {
+      assert.equal(f.type, 'GAUGE', f.name)
+      assert.ok(f.help.length > 10, `${f.name} has HELP`)
+    }
+  })
+
+  it('gives one expiry sample per row with a certificate, labelled kind, namespace, name, role, key, source and fingerprint, valued at notAfter', () => {
+    const expiry = families.get('meshcert_certificate_expiry_timestamp_seconds')!.metrics
+    const rows = report.items.filter((i) => i.notAfter)
+    assert.equal(expiry.length, new Set(rows.map((i) => `${i.kind}/${i.namespace}/${i.name}/${i.key ?? ''}/${i.fingerprint ?? ''}`)).size)
+    for (const row of rows) {
+      const sample = expiry.find((m) => m.labels?.kind === row.kind && m.labels.namespace === row.namespace && m.labels.name === row.name && m.labels.key === (row.key ?? '') && m.labels.fingerprint === (row.fingerprint ?? ''))
+      assert.ok(sample, `${row.kind} ${row.namespace}/${row.name} has an expiry sample`)
+      assert.deepEqual(Object.keys(sample.labels!), ['kind', 'namespace', 'name', 'role', 'key', 'source', 'fingerprint'])
+      assert.equal(sample.labels!.role, row.role)
+      assert.equal(Number(sample.value), Math.floor(Date.parse(row.notAfter!) / 1000))
+    }
+  })
+
+  it('reports readiness, renewal time, worst status and failing checks per Certificate with the values the report holds', () => {
+    const value = (family: string, match: Record<string, string>) =>
+      families.get(family)!.metrics.filter((m) => Object.entries(match).every(([k, v]) => m.labels?.[k] === v)).map((m) => Number(m.value))
+    assert.deepEqual(value('meshcert_certificate_ready', { kind: 'Certificate', namespace: 'shop', name: 'web' }), [1])
+    assert.deepEqual(value('meshcert_certificate_ready', { kind: 'Certificate', namespace: 'shop', name: 'missing', reason: 'Issuing' }), [0])
+    assert.deepEqual(value('meshcert_certificate_renewal_timestamp_seconds', { name: 'stuck' }), [Math.floor((NOW.getTime() - 3 * DAY) / 1000)])
+    assert.deepEqual(value('meshcert_certificate_status', { kind: 'Certificate', name: 'stuck', status: 'fail' }), [1])
+    assert.deepEqual(value('meshcert_certificate_findings', { name: 'stuck', check: 'status.renewal', status: 'fail' }), [1])
+    assert.deepEqual(value('meshcert_certificate_findings', { name: 'web' }), [])
+  })
+
+  it('reports the summary counts, the evaluation instant and the chains verified as unlabelled or status-labelled samples', () => {
+    for (const s of ['pass', 'warn', 'fail', 'skip'] as const) {
+      assert.deepEqual(families.get('meshcert_status_rows')!.metrics.filter((m) => m.labels?.status === s).map((m) => Number(m.value)), [report.summary[s]])
+    }
+    assert.equal(Number(families.get('meshcert_status_evaluation_timestamp_seconds')!.metrics[0]!.value), NOW.getTime() / 1000)
+    assert.equal(Number(families.get('meshcert_status_chains_verified')!.metrics[0]!.value), report.summary.chainsVerified)
+  })
+
+  it('round-trips a label value with a backslash, a double quote and a line feed through the library too', () => {
+    const odd = 'we\\ird "name"\nline'
+    const parsed = parsePrometheusTextFormat(renderExposition({ ...report, items: [{ ...report.items[0]!, name: odd }] }))
+    assert.equal(parsed.find((f) => f.name === 'meshcert_certificate_expiry_timestamp_seconds')!.metrics[0]!.labels!.name, odd)
+  })
+
+  it('gives the library nothing to parse for an empty inventory except the summary families', () => {
+    const empty = parsePrometheusTextFormat(renderExposition({ ...report, items: [], summary: { total: 0, pass: 0, warn: 0, fail: 0, skip: 0, chainsVerified: 0 } }))
+    assert.deepEqual(empty.map((f) => f.name), ['meshcert_status_rows', 'meshcert_status_evaluation_timestamp_seconds', 'meshcert_status_chains_verified'])
   })
 })
 

@@ -3,8 +3,9 @@
 // `status -o prometheus` by parsing rather than string matching. Every violation throws with the
 // line number: bad metric or label names, escapes other than \\ \" \n in label values (\\ \n in
 // HELP), unparseable values, TYPE after samples or twice, a family's samples not contiguous,
-// repeated series, a missing final newline. (The npm package parse-prometheus-text-format would
-// replace it; it is not installed here.)
+// repeated series, a missing final newline. The tests also read the same text with the npm library
+// parse-prometheus-text-format (lenient: it accepts much of the above), so the output is checked
+// both against the grammar and by an independent, widely used parser.
 
 export interface Sample {
   name: string
