@@ -1,19 +1,30 @@
 // Benchmark: the meshcert webhook against a bare Node HTTPS server that reads the body and returns
 // a fixed AdmissionReview, in the same run, same certificate, same ~3 KB cert-manager Certificate
-// review, HTTPS keep-alive at fixed concurrency on 127.0.0.1. Each server runs in its own child
-// process (its stdout, where the webhook logs one line per review, goes to /dev/null as a file);
-// autocannon drives them from this process.
+// review, HTTPS keep-alive at fixed concurrency on 127.0.0.1.
 //
-//   node dist/bench/webhook.js [--duration 5] [--connections 8] [--rounds 3]
+//   node dist/bench/webhook.js [--duration 5] [--connections 8] [--rounds 3] [--floor] [--profile DIR]
 //
-// Phase 1: maximum throughput of each, alternating, in rounds (target: webhook >= 0.85x bare).
+// Processes: each server runs in its own child process (the webhook logs one line per review to
+// its stdout, a file: /dev/null); autocannon runs in another child process, so the driver's
+// bookkeeping never competes with the load generator. Both servers are built the same way: same
+// certificate, TLS settings, keep-alive and timeouts, Content-Length framing (not chunked), same
+// response headers; the driver prints both answers' headers and sizes so that stays checked.
+//
+// Phase 0: warm-up (JIT, TLS sessions) of each server.
+// Phase 1: maximum throughput, in rounds; the order alternates each round so drift in the machine's
+//          load hits both sides; the median round ratio is reported (target: webhook >= 0.85x bare).
 // Phase 2: each at half of its own maximum rate; p99 latency (target: webhook p99 < 2 ms).
+// Each phase also reports the server's own CPU time per request (user+system, from the server
+// process): unlike req/s, it does not depend on which side of the loopback is the bottleneck.
+// --floor adds a third server: the bare one plus JSON.parse of the body (what strict decoding of
+// the review costs by itself, the floor for any webhook that reads the review).
+// --profile DIR runs the webhook with --cpu-prof (written to DIR when the benchmark ends).
 // Latencies are collected per response with sub-millisecond resolution (autocannon's histogram
-// rounds to whole milliseconds); autocannon's own p99 is printed alongside.
+// rounds to whole milliseconds).
 import { fork, type ChildProcess } from 'node:child_process'
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { createServer } from 'node:https'
+import { createServer, request as httpsRequest } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
@@ -36,7 +47,6 @@ interface AutocannonInstance {
 type Autocannon = ((opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => AutocannonInstance) & {
   printResult?: unknown
 }
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
 
 const FIXED_RESPONSE = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: '0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0', allowed: true } })
 
@@ -100,36 +110,67 @@ function certificateReview(): string {
   return JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', request })
 }
 
-// ---- child side: one server per process ----
+// ---- server children: one server per process ----
 
-async function serve(kind: 'bare' | 'webhook', dir: string): Promise<void> {
+type ServerKind = 'bare' | 'floor' | 'webhook'
+
+/** The bare server: reads the body, answers a fixed review; `parse` also JSON-parses the body and echoes its uid. */
+function bareServer(cert: Buffer, key: Buffer, parse: boolean) {
+  const server = createServer({ cert, key, minVersion: 'TLSv1.2' }, (req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      let answer = FIXED_RESPONSE
+      if (parse) {
+        const review = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { request: { uid: string } }
+        answer = JSON.stringify({ apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response: { uid: review.request.uid, allowed: true } })
+      }
+      // Same framing as the webhook (Content-Length, not chunked), same headers.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) }).end(answer)
+    })
+  })
+  // The webhook's settings (webhook/server.ts), so neither side gets different connection handling.
+  server.keepAliveTimeout = 120_000
+  server.headersTimeout = 30_000
+  server.requestTimeout = 30_000
+  return server
+}
+
+async function serve(kind: ServerKind, dir: string): Promise<void> {
   const certFile = join(dir, 'tls.crt')
   const keyFile = join(dir, 'tls.key')
   let port: number
-  if (kind === 'bare') {
-    const server = createServer({ cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.2' }, (req, res) => {
-      req.on('data', () => {})
-      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(FIXED_RESPONSE))
-    })
-    server.keepAliveTimeout = 120_000
+  let close: () => Promise<void>
+  if (kind !== 'webhook') {
+    const server = bareServer(readFileSync(certFile), readFileSync(keyFile), kind === 'floor')
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     port = (server.address() as AddressInfo).port
+    close = () => new Promise((resolve) => { server.close(() => resolve()); server.closeAllConnections() })
   } else {
     const { startWebhook } = await import('../webhook/main.js')
     const webhook = await startWebhook({ certFile, keyFile, port: 0, host: '127.0.0.1', policyPaths: [], watchPolicies: false, namespace: 'meshcert-system', maxBodyBytes: 3 * 1024 * 1024, shutdownDelayMs: 0, logLevel: 'info' })
     port = webhook.port
+    close = () => webhook.close(100)
   }
+  // 'cpu': the process's CPU time so far; 'stop': exit normally (so --cpu-prof writes its profile).
+  process.on('message', (message) => {
+    if (message === 'cpu') process.send!({ cpu: process.cpuUsage() })
+    else if (message === 'stop') void close().finally(() => process.exit(0))
+  })
+  // The driver went away (crashed, killed): do not outlive it.
+  process.on('disconnect', () => void close().finally(() => process.exit(0)))
   process.send!({ port })
 }
 
-// ---- driver ----
+// ---- load child: autocannon in its own process ----
 
-function startChild(kind: 'bare' | 'webhook', dir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, dir], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
-  return new Promise((resolve, reject) => {
-    child.once('message', (m) => resolve({ child, port: (m as { port: number }).port }))
-    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)))
-  })
+interface LoadRequest {
+  port: number
+  body: string
+  caPem: string
+  duration: number
+  connections: number
+  overallRate?: number
 }
 
 interface Phase {
@@ -140,6 +181,8 @@ interface Phase {
   autocannonP99: number
   failures: number
   total: number
+  /** Server CPU time (user + system) per answered request, in microseconds. */
+  cpuPerRequestUs: number
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -147,20 +190,21 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
-function run(port: number, body: string, caPem: string, options: { duration: number; connections: number; overallRate?: number }): Promise<Phase> {
+function load(options: LoadRequest): Promise<Omit<Phase, 'cpuPerRequestUs'>> {
+  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
   return new Promise((resolve, reject) => {
     const latencies: number[] = []
     const instance = autocannon(
       {
-        url: `https://127.0.0.1:${port}/validate`,
+        url: `https://127.0.0.1:${options.port}/validate`,
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body,
+        body: options.body,
         connections: options.connections,
         pipelining: 1,
         duration: options.duration,
         servername: SERVICE_DNS,
-        tlsOptions: { ca: caPem, servername: SERVICE_DNS },
+        tlsOptions: { ca: options.caPem, servername: SERVICE_DNS },
         ...(options.overallRate ? { overallRate: options.overallRate } : {}),
       },
       (err, result) => {
@@ -183,64 +227,166 @@ function run(port: number, body: string, caPem: string, options: { duration: num
   })
 }
 
+function loadChild(): void {
+  process.on('message', (message) => {
+    if (message === 'stop') return process.exit(0)
+    load(message as LoadRequest).then(
+      (phase) => process.send!({ phase }),
+      (err: Error) => process.send!({ error: err.message }),
+    )
+  })
+  process.on('disconnect', () => process.exit(0))
+  process.send!({ ready: true })
+}
+
+// ---- driver ----
+
+interface Child {
+  child: ChildProcess
+  /** The next message from the child (one request/answer at a time). */
+  ask<T>(message: unknown): Promise<T>
+}
+
+function spawnChild(args: string[], execArgv: string[] = []): Promise<{ child: Child; first: Record<string, unknown> }> {
+  const child = fork(fileURLToPath(import.meta.url), args, { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const next = () =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`benchmark child ${args.join(' ')} exited with ${code}`))
+      child.once('exit', onExit)
+      child.once('message', (m) => {
+        child.off('exit', onExit)
+        resolve(m as Record<string, unknown>)
+      })
+    })
+  const wrapped: Child = {
+    child,
+    ask: <T>(message: unknown) => {
+      const answer = next()
+      child.send(message as string)
+      return answer as Promise<T>
+    },
+  }
+  return next().then((first) => ({ child: wrapped, first }))
+}
+
+async function stopChild(c: Child): Promise<void> {
+  if (c.child.exitCode !== null) return
+  const exited = new Promise((resolve) => c.child.once('exit', resolve))
+  c.child.send('stop')
+  const timer = setTimeout(() => c.child.kill('SIGKILL'), 5000)
+  await exited
+  clearTimeout(timer)
+}
+
+interface Target {
+  name: string
+  server: Child
+  port: number
+}
+
+async function run(loader: Child, target: Target, request: Omit<LoadRequest, 'port'>): Promise<Phase> {
+  const before = (await target.server.ask<{ cpu: NodeJS.CpuUsage }>('cpu')).cpu
+  const answer = await loader.ask<{ phase?: Omit<Phase, 'cpuPerRequestUs'>; error?: string }>({ ...request, port: target.port })
+  const after = (await target.server.ask<{ cpu: NodeJS.CpuUsage }>('cpu')).cpu
+  if (!answer.phase) throw new Error(`load generator failed against ${target.name}: ${answer.error}`)
+  const cpuUs = after.user - before.user + (after.system - before.system)
+  return { ...answer.phase, cpuPerRequestUs: cpuUs / Math.max(1, answer.phase.total) }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
 async function drive(): Promise<void> {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' } } })
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '5' },
+      connections: { type: 'string', default: '8' },
+      rounds: { type: 'string', default: '3' },
+      floor: { type: 'boolean', default: false },
+      profile: { type: 'string' },
+    },
+  })
   const duration = Number(values.duration)
   const connections = Number(values.connections)
   const roundCount = Number(values.rounds)
+  if (!(duration > 0 && duration <= 5)) throw new Error('--duration must be 1-5 seconds per phase')
   const dir = tempDir('meshcert-bench-')
   const pki = await servingCa()
   const serving = await pki.serving()
   writeFileSync(join(dir, 'tls.crt'), serving.certPem)
   writeFileSync(join(dir, 'tls.key'), serving.keyPem)
   const body = certificateReview()
-  const bare = await startChild('bare', dir)
-  const webhook = await startChild('webhook', dir)
+  const children: Child[] = []
   try {
-    // What the webhook answers for this review (the work is real, whatever the verdict).
-    const probe = await fetchOnce(webhook.port, body, pki.caPem)
-    console.log(`review body: ${Buffer.byteLength(body)} bytes (cert-manager.io/v1 Certificate, CREATE); webhook verdict: ${probe}`)
-    console.log(`${connections} connections, HTTPS keep-alive, ${duration} s per phase, 127.0.0.1, node ${process.version}, ${cpus().length} CPUs (load average ${loadavg()[0]!.toFixed(2)} at start)\n`)
-    for (const target of [bare, webhook]) await run(target.port, body, pki.caPem, { duration: 1, connections })
-    // The two servers share the machine with the load generator (and with whatever else runs), so
-    // the maximum-rate phase alternates bare/webhook in `rounds` rounds and the ratio is taken per
-    // round; the median round is reported. Load drift then hits both sides of each ratio alike.
-    const rounds: Array<{ bare: Phase; hook: Phase; ratio: number }> = []
-    for (let i = 0; i < roundCount; i++) {
-      const bareMax = await run(bare.port, body, pki.caPem, { duration, connections })
-      const hookMax = await run(webhook.port, body, pki.caPem, { duration, connections })
-      rounds.push({ bare: bareMax, hook: hookMax, ratio: hookMax.rps / bareMax.rps })
+    const startServer = async (kind: ServerKind, execArgv: string[] = []): Promise<Target> => {
+      const { child, first } = await spawnChild(['--serve', kind, dir], execArgv)
+      children.push(child)
+      return { name: kind, server: child, port: first.port as number }
     }
-    const median = [...rounds].sort((a, b) => a.ratio - b.ratio)[Math.floor(rounds.length / 2)]!
-    const bareHalf = await run(bare.port, body, pki.caPem, { duration, connections, overallRate: Math.round(median.bare.rps / 2) })
-    const hookHalf = await run(webhook.port, body, pki.caPem, { duration, connections, overallRate: Math.round(median.hook.rps / 2) })
+    const bare = await startServer('bare')
+    const webhook = await startServer('webhook', values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [])
+    const floor = values.floor ? await startServer('floor') : undefined
+    const { child: loader } = await spawnChild(['--load'])
+    children.push(loader)
+    const targets = [bare, webhook, ...(floor ? [floor] : [])]
+
+    console.log(`review body: ${Buffer.byteLength(body)} bytes (cert-manager.io/v1 Certificate, CREATE)`)
+    for (const target of targets) console.log(`${target.name.padEnd(8)} answers: ${await describeAnswer(target.port, body, pki.caPem)}`)
+    console.log(`${connections} connections, HTTPS keep-alive, ${duration} s per phase, 127.0.0.1, node ${process.version}, ${cpus().length} CPUs (load average ${loadavg()[0]!.toFixed(2)} at start)\n`)
+
+    const phase = (overallRate?: number) => ({ body, caPem: pki.caPem, duration, connections, ...(overallRate ? { overallRate } : {}) })
+    for (const target of targets) await run(loader, target, { ...phase(), duration: Math.min(2, duration) })
+
     const row = (name: string, p: Phase) =>
-      `${name.padEnd(30)} ${p.rps.toFixed(0).padStart(8)} req/s  p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms  max ${p.max.toFixed(3)} ms  (autocannon p99 ${p.autocannonP99} ms, ${p.total} requests, ${p.failures} failed)`
-    rounds.forEach((r, i) => {
-      console.log(row(`round ${i + 1}: bare, max rate`, r.bare))
-      console.log(row(`round ${i + 1}: webhook, max rate`, r.hook) + `  ratio ${r.ratio.toFixed(3)}`)
-    })
-    console.log(row(`bare at ${Math.round(median.bare.rps / 2)} req/s`, bareHalf))
-    console.log(row(`webhook at ${Math.round(median.hook.rps / 2)} req/s`, hookHalf))
-    const ratio = median.ratio
+      `${name.padEnd(30)} ${p.rps.toFixed(0).padStart(7)} req/s  server CPU ${p.cpuPerRequestUs.toFixed(1).padStart(5)} µs/req  p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms  max ${p.max.toFixed(3)} ms  (${p.total} requests, ${p.failures} failed)`
+    const rounds: Array<Map<Target, Phase>> = []
+    for (let i = 0; i < roundCount; i++) {
+      const round = new Map<Target, Phase>()
+      const order = i % 2 === 0 ? targets : [...targets].reverse()
+      for (const target of order) round.set(target, await run(loader, target, phase()))
+      rounds.push(round)
+      const ratio = round.get(webhook)!.rps / round.get(bare)!.rps
+      for (const target of targets) console.log(row(`round ${i + 1}: ${target.name}, max rate`, round.get(target)!) + (target === webhook ? `  ratio ${ratio.toFixed(3)}` : ''))
+    }
+    const maxRate = (t: Target) => median(rounds.map((r) => r.get(t)!.rps))
+    const half = new Map<Target, Phase>()
+    for (const target of targets) {
+      const rate = Math.round(maxRate(target) / 2)
+      half.set(target, await run(loader, target, phase(rate)))
+      console.log(row(`${target.name} at ${rate} req/s`, half.get(target)!))
+    }
+
+    const ratio = median(rounds.map((r) => r.get(webhook)!.rps / r.get(bare)!.rps))
+    const cpuRatio = median(rounds.map((r) => r.get(bare)!.cpuPerRequestUs / r.get(webhook)!.cpuPerRequestUs))
+    const cpuAtHalf = (t: Target) => half.get(t)!.cpuPerRequestUs
     console.log(`\nthroughput ratio webhook/bare (median of ${rounds.length} rounds): ${ratio.toFixed(3)} (target >= 0.85: ${ratio >= 0.85 ? 'met' : 'NOT met'})`)
-    console.log(`webhook p99 at half of its max rate: ${hookHalf.p99.toFixed(3)} ms (target < 2 ms: ${hookHalf.p99 < 2 ? 'met' : 'NOT met'})`)
+    console.log(`server CPU per request, max rate (median): bare ${median(rounds.map((r) => r.get(bare)!.cpuPerRequestUs)).toFixed(1)} µs, webhook ${median(rounds.map((r) => r.get(webhook)!.cpuPerRequestUs)).toFixed(1)} µs` +
+      (floor ? `, bare+JSON.parse ${median(rounds.map((r) => r.get(floor)!.cpuPerRequestUs)).toFixed(1)} µs` : '') + `; ratio bare/webhook ${cpuRatio.toFixed(3)}`)
+    console.log(`server CPU per request at half rate: bare ${cpuAtHalf(bare).toFixed(1)} µs, webhook ${cpuAtHalf(webhook).toFixed(1)} µs` + (floor ? `, bare+JSON.parse ${cpuAtHalf(floor).toFixed(1)} µs` : ''))
+    if (floor) console.log(`bare+JSON.parse/bare throughput ratio (median): ${median(rounds.map((r) => r.get(floor)!.rps / r.get(bare)!.rps)).toFixed(3)}`)
+    console.log(`p99 at half of max rate: bare ${half.get(bare)!.p99.toFixed(3)} ms, webhook ${half.get(webhook)!.p99.toFixed(3)} ms (webhook target < 2 ms: ${half.get(webhook)!.p99 < 2 ? 'met' : 'NOT met'})`)
   } finally {
-    bare.child.kill('SIGTERM')
-    webhook.child.kill('SIGTERM')
+    await Promise.all(children.map(stopChild))
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-async function fetchOnce(port: number, body: string, caPem: string): Promise<string> {
-  const { request } = await import('node:https')
+/** One request: status, framing headers and size of the answer, so the two servers can be compared. */
+function describeAnswer(port: number, body: string, caPem: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/validate', ca: caPem, servername: SERVICE_DNS, headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, method: 'POST', path: '/validate', ca: caPem, servername: SERVICE_DNS, headers: { 'content-type': 'application/json' } }, (res) => {
+      const socket = res.socket as import('node:tls').TLSSocket
+      const tls = `${socket.getProtocol()} ${socket.getCipher().name}`
       let text = ''
       res.on('data', (c: Buffer) => (text += c))
       res.on('end', () => {
         const response = (JSON.parse(text) as { response: { allowed: boolean; warnings?: string[]; status?: { message?: string } } }).response
-        resolve(response.allowed ? `allowed${response.warnings?.length ? ` with ${response.warnings.length} warning(s)` : ''}` : `denied (${response.status?.message?.split('\n')[0]})`)
+        const verdict = response.allowed ? `allowed${response.warnings?.length ? ` with ${response.warnings.length} warning(s)` : ''}` : `denied (${response.status?.message?.split('\n')[0]})`
+        const headers = Object.keys(res.headers).sort().join(',')
+        resolve(`HTTP ${res.statusCode}, ${Buffer.byteLength(text)} body bytes, headers ${headers}, ${tls}; ${verdict}`)
       })
     })
     req.on('error', reject)
@@ -248,6 +394,7 @@ async function fetchOnce(port: number, body: string, caPem: string): Promise<str
   })
 }
 
-const serveAt = process.argv.indexOf('--serve')
-if (serveAt >= 0) await serve(process.argv[serveAt + 1] as 'bare' | 'webhook', process.argv[serveAt + 2]!)
+const argv = process.argv
+if (argv.includes('--serve')) await serve(argv[argv.indexOf('--serve') + 1] as ServerKind, argv[argv.indexOf('--serve') + 2]!)
+else if (argv.includes('--load')) loadChild()
 else await drive()

@@ -14,6 +14,12 @@ export interface Logger {
   info(msg: string, fields?: LogFields): void
   warn(msg: string, fields?: LogFields): void
   error(msg: string, fields?: LogFields): void
+  /**
+   * The same line as the methods above, with the fields already serialized: `fieldsJson` is the
+   * inside of a JSON object (`"uid":"…","verdict":"allowed"`, no braces; '' for none). For the
+   * one line per review, where building and spreading a fields object cost more than the review.
+   */
+  logJson(level: LogLevel, msg: string, fieldsJson: string): void
   /** A logger that adds `fields` to every line (e.g. `{ component: 'tls' }`). */
   child(fields: LogFields): Logger
   /** Write out lines held back by `batch` now (before exit). */
@@ -92,16 +98,30 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
 }
 
 function makeLogger(sink: Sink, threshold: number, clock: () => Date, bound: LogFields): Logger {
+  // Bound fields are serialized once, not on every line.
+  const boundKeys = Object.keys(bound)
+  const boundJson = boundKeys.length > 0 ? JSON.stringify(bound).slice(1, -1) : ''
+  const head = (level: LogLevel, msg: string) => `{"time":${JSON.stringify(clock().toISOString())},"level":"${level}","msg":${JSON.stringify(msg)}${boundJson ? ',' + boundJson : ''}`
+  const logJson = (level: LogLevel, msg: string, fieldsJson: string) => {
+    if (severity[level] < threshold) return
+    sink.write(`${head(level, msg)}${fieldsJson ? ',' + fieldsJson : ''}}\n`)
+  }
   const write = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (severity[level] < threshold) return
-    const line = { time: clock().toISOString(), level, msg, ...bound, ...fields }
-    sink.write(JSON.stringify(line) + '\n')
+    // A field named like a bound or fixed one replaces it (as a spread would): such a line is built whole.
+    if (fields && ('time' in fields || 'level' in fields || 'msg' in fields || boundKeys.some((key) => key in fields))) {
+      sink.write(JSON.stringify({ time: clock().toISOString(), level, msg, ...bound, ...fields }) + '\n')
+      return
+    }
+    const fieldsJson = fields ? JSON.stringify(fields).slice(1, -1) : ''
+    sink.write(`${head(level, msg)}${fieldsJson ? ',' + fieldsJson : ''}}\n`)
   }
   return {
     debug: (msg, fields) => write('debug', msg, fields),
     info: (msg, fields) => write('info', msg, fields),
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
+    logJson,
     child: (fields) => makeLogger(sink, threshold, clock, { ...bound, ...fields }),
     flush: () => sink.flush(),
   }
@@ -113,6 +133,7 @@ export const silentLogger: Logger = {
   info: () => {},
   warn: () => {},
   error: () => {},
+  logJson: () => {},
   child: () => silentLogger,
   flush: () => {},
 }
