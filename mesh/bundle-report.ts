@@ -174,11 +174,11 @@ function istioFindings(input: NonNullable<BundleInput['istio']>, now: Date, warn
       findings.push(finding({ check: 'istio.rootCopy', status: 'fail', subject, message: 'holds no root certificate (root-cert.pem missing or empty)', reason: 'proxies in this namespace cannot verify any peer', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod writes it again)` }))
     } else if (entry.missing.length > 0) {
       const missing = reference!.certificates.filter((_c, i) => entry.missing.includes(reference!.fingerprints[i]!)).map(certificateFacts)
-      findings.push(finding({ check: 'istio.rootCopy', status: 'fail', subject, message: `stale: lacks ${missing.length} root(s) of ${referenceName}: ${describeRoots(missing)}`, reason: 'proxies here reject peers whose certificates chain to the missing root (a root rotation is not complete here)', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod rewrites it), then \`kubectl rollout restart deploy -n ${source.namespace}\`` }))
+      findings.push(finding({ check: 'istio.rootCopy', status: 'fail', subject, message: `stale: lacks ${count(missing.length, 'root')} of ${referenceName}: ${describeRoots(missing)}`, reason: 'proxies here reject peers whose certificates chain to the missing root (a root rotation is not complete here)', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod rewrites it), then \`kubectl rollout restart deploy -n ${source.namespace}\`` }))
     } else if (entry.extra.length > 0) {
-      findings.push(finding({ check: 'istio.rootCopy', status: 'warn', subject, message: `drift: trusts ${entry.extra.length} root(s) the control plane no longer has`, reason: 'a root that was rotated out is still trusted here', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod rewrites it)` }))
+      findings.push(finding({ check: 'istio.rootCopy', status: 'warn', subject, message: `drift: trusts ${count(entry.extra.length, 'root')} the control plane no longer has`, reason: 'a root that was rotated out is still trusted here', fix: `kubectl delete configmap istio-ca-root-cert -n ${source.namespace} (istiod rewrites it)` }))
     } else if (!isCp) {
-      findings.push(finding({ check: 'istio.rootCopy', status: 'pass', subject, message: `same ${bundle.certificates.length} root(s) as ${referenceName}` }))
+      findings.push(finding({ check: 'istio.rootCopy', status: 'pass', subject, message: `same ${count(bundle.certificates.length, 'root')} as ${referenceName}` }))
     }
   }
   if (reference && reference.certificates.length > 1) {
@@ -189,9 +189,9 @@ function istioFindings(input: NonNullable<BundleInput['istio']>, now: Date, warn
     entries.push(e)
     const subject = `proxy ${listPods(e.pods)}`
     if (e.state === 'empty') findings.push(finding({ check: 'istio.proxyRoots', status: 'fail', subject, message: 'the proxy holds no ROOTCA secret', fix: 'check the proxy can reach istiod: `istioctl proxy-status`' }))
-    else if (e.missing.length) findings.push(finding({ check: 'istio.proxyRoots', status: 'fail', subject, message: `the proxy's ROOTCA lacks ${e.missing.length} root(s) its namespace's istio-ca-root-cert has`, fix: 'restart the pod so the proxy loads the current roots' }))
-    else if (e.extra.length) findings.push(finding({ check: 'istio.proxyRoots', status: 'warn', subject, message: `the proxy's ROOTCA has ${e.extra.length} root(s) its namespace's istio-ca-root-cert does not` }))
-    else findings.push(finding({ check: 'istio.proxyRoots', status: 'pass', subject, message: `the proxy trusts the same ${e.roots.length} root(s) as its namespace's istio-ca-root-cert` }))
+    else if (e.missing.length) findings.push(finding({ check: 'istio.proxyRoots', status: 'fail', subject, message: `the proxy's ROOTCA lacks ${count(e.missing.length, 'root')} its namespace's istio-ca-root-cert has`, fix: 'restart the pod so the proxy loads the current roots' }))
+    else if (e.extra.length) findings.push(finding({ check: 'istio.proxyRoots', status: 'warn', subject, message: `the proxy's ROOTCA has ${count(e.extra.length, 'root')} its namespace's istio-ca-root-cert does not` }))
+    else findings.push(finding({ check: 'istio.proxyRoots', status: 'pass', subject, message: `the proxy trusts the same ${count(e.roots.length, 'root')} as its namespace's istio-ca-root-cert` }))
   }
   findings.push(...rootValidityFindings('istio', reference ? [reference] : [], now, warnDays))
   return { entries, findings }
@@ -215,11 +215,11 @@ function linkerdFindings(input: NonNullable<BundleInput['linkerd']>, now: Date, 
     entries.push(e)
     const ns = (e.pods?.[0] ?? '/').split('/')[0]!
     const restart = compared.owners.size > 0 ? [...compared.owners].map((o) => `kubectl rollout restart ${o} -n ${ns}`).join('; ') : `kubectl rollout restart deploy -n ${ns}`
-    const subject = `${e.pods?.length ?? 0} proxy(ies) in ${ns}: ${listPods(e.pods)}`
+    const subject = `${count(e.pods?.length ?? 0, 'proxy', 'proxies')} in ${ns}: ${listPods(e.pods)}`
     if (e.state === 'empty') findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'fail', subject, message: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS is empty or missing', reason: 'the proxy cannot verify its peers', fix: restart }))
-    else if (e.missing.length) findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'fail', subject, message: `started with old trust anchors: lacks ${e.missing.length} root(s) of ${rootsName} [${e.missing.map(short).join(', ')}]`, reason: 'these proxies reject peers whose certificates chain to the missing root', fix: restart }))
-    else if (e.extra.length) findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'warn', subject, message: `trusts ${e.extra.length} root(s) not in ${rootsName} [${e.extra.map(short).join(', ')}]`, reason: 'a removed trust anchor is still accepted by these proxies', fix: restart }))
-    else findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'pass', subject, message: roots ? `same ${e.roots.length} trust anchor(s) as ${rootsName}` : `${e.roots.length} trust anchor(s)` }))
+    else if (e.missing.length) findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'fail', subject, message: `started with old trust anchors: lacks ${count(e.missing.length, 'root')} of ${rootsName} [${e.missing.map(short).join(', ')}]`, reason: 'these proxies reject peers whose certificates chain to the missing root', fix: restart }))
+    else if (e.extra.length) findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'warn', subject, message: `trusts ${count(e.extra.length, 'root')} not in ${rootsName} [${e.extra.map(short).join(', ')}]`, reason: 'a removed trust anchor is still accepted by these proxies', fix: restart }))
+    else findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'pass', subject, message: roots ? `same ${count(e.roots.length, 'trust anchor')} as ${rootsName}` : `${count(e.roots.length, 'trust anchor')}` }))
   }
   findings.push(...rootValidityFindings('linkerd', roots ? [roots] : [], now, warnDays))
   return { entries, findings }
@@ -318,12 +318,17 @@ export function compareBundles(first: BundleInput, second: BundleInput, now: Dat
     } else if (diff.common.length === 0) {
       findings.push(finding({ check: 'bundle.compare', status: 'fail', subject, message: `no common root: ${first.cluster} trusts ${describeRoots(diff.onlyLeft)}; ${second.cluster} trusts ${describeRoots(diff.onlyRight)}`, reason: 'workloads of one cluster reject the certificates of the other: cross-cluster mTLS fails', fix: SHARED_ROOT_FIX[mesh] }))
     } else if (!diff.equal) {
-      findings.push(finding({ check: 'bundle.compare', status: 'warn', subject, message: `${diff.common.length} common root(s), but ${diff.onlyLeft.length} only in ${first.cluster} and ${diff.onlyRight.length} only in ${second.cluster}`, reason: 'certificates from the roots only one side has are rejected by the other' }))
+      findings.push(finding({ check: 'bundle.compare', status: 'warn', subject, message: `${count(diff.common.length, 'common root')}, but ${diff.onlyLeft.length} only in ${first.cluster} and ${diff.onlyRight.length} only in ${second.cluster}`, reason: 'certificates from the roots only one side has are rejected by the other' }))
     } else {
-      findings.push(finding({ check: 'bundle.compare', status: 'pass', subject, message: `both trust the same ${diff.common.length} root(s): ${describeRoots(diff.common)}` }))
+      findings.push(finding({ check: 'bundle.compare', status: 'pass', subject, message: `both trust the same ${count(diff.common.length, 'root')}: ${describeRoots(diff.common)}` }))
     }
   }
   if (meshes.length === 0) findings.push(finding({ check: 'bundle.compare', status: 'fail', subject: `${first.cluster} and ${second.cluster}`, message: 'no mesh roots found in either cluster', fix: 'check the contexts and that a mesh is installed' }))
   const status = worstStatus(findings)
   return { at: rfc3339(now), clusters: [first.cluster, second.cluster], valid: status !== 'fail', status, meshes, findings }
+}
+
+/** `1 root`, `2 roots`. */
+function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`
 }
