@@ -78,7 +78,8 @@ export function diffBundles(a: TrustBundle | readonly X509Certificate[], b: Trus
   return diff
 }
 
-function pemOfDer(der: Uint8Array): string {
+/** One DER certificate as a PEM block (64-column base64, LF, final newline). */
+export function pemOfDer(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`
 }
 

@@ -5,6 +5,7 @@
 import { createPublicKey } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
 import { MeshcertError } from './errors.js'
+import { EKU_NAMES } from './oids.js'
 import type { KeyAlgorithm, SubjectAltNames } from './types.js'
 
 export interface CsrFacts {
@@ -40,16 +41,6 @@ const OID = {
   extKeyUsage: '2.5.29.37',
   subjectAltName: '2.5.29.17',
 } as const
-
-const EKU_NAMES: Record<string, string> = {
-  '1.3.6.1.5.5.7.3.1': 'serverAuth',
-  '1.3.6.1.5.5.7.3.2': 'clientAuth',
-  '1.3.6.1.5.5.7.3.3': 'codeSigning',
-  '1.3.6.1.5.5.7.3.4': 'emailProtection',
-  '1.3.6.1.5.5.7.3.8': 'timeStamping',
-  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
-  '2.5.29.37.0': 'anyExtendedKeyUsage',
-}
 
 const KEY_USAGE_NAMES: Array<[number, string]> = [
   [x509.KeyUsageFlags.digitalSignature, 'digitalSignature'],

@@ -15,6 +15,7 @@ export {
   bundleFromPem,
   diffBundles,
   bundleToPem,
+  pemOfDer,
   bundleToSpiffeJwks,
   bundleToSpiffeJwksAsync,
   bundleFromSpiffeJwks,

@@ -30,14 +30,6 @@ export const rotateAtFlag = Flags.string({
   default: '0.5',
 })
 
-/** Cluster flags for commands that read a cluster (kubectl plugin manners). */
-export const clusterFlags = {
-  kubeconfig: Flags.string({ summary: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).', helpGroup: 'CLUSTER' }),
-  context: Flags.string({ summary: 'The kubeconfig context to use.', helpGroup: 'CLUSTER' }),
-  namespace: Flags.string({ char: 'n', summary: 'Namespace (default: the context namespace).', helpGroup: 'CLUSTER' }),
-  'all-namespaces': Flags.boolean({ char: 'A', summary: 'Look in every namespace.', helpGroup: 'CLUSTER', default: false }),
-}
-
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/
 
 /**

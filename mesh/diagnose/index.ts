@@ -1,4 +1,4 @@
-// Diagnosis model and the pure checks that need no cluster.
+// Diagnosis model and the pure checks that need no cluster (checks 1–6 over gathered facts too).
 export { CHECKS, CHECK_IDS, checkDefinition, checkOrder } from './checks.js'
 export type { CheckDefinition } from './checks.js'
 export { diagnose, renderDiagnosis, skipped } from './result.js'
@@ -8,3 +8,5 @@ export type { EnvoyTlsEvidenceOptions, TlsCounterSet, EnvoyTlsCounter } from './
 export { parsePrometheusText, linkerdProxyEvidence } from './linkerd-metrics.js'
 export type { PromSample, LinkerdEvidenceOptions } from './linkerd-metrics.js'
 export { authzFinding } from './engine-findings.js'
+export { workloadChecks, presentedIdentity, RENEWAL_POINT } from './workload-checks.js'
+export type { Role, SideFacts, WorkloadCheckOptions, PemData, ProxyMaterial } from './workload-checks.js'

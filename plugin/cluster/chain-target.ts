@@ -3,23 +3,16 @@
 import { Args } from '@oclif/core'
 import type { ChainReport } from '../../mesh/chain-report.js'
 import type { MeshName } from '../../mesh/detect.js'
-import { contextFlag, kubeconfigFlag, meshFlag, namespaceFlag, openReader, requestTimeoutFlag } from './flags.js'
+import { clusterFlags, meshFlag, openReader, type ClusterFlagValues } from './flags.js'
 
 export const chainTargetArg = Args.string({ name: 'target', description: 'Read the chain from the cluster: a pod (NAME or pod/NAME), deploy/NAME (one of its pods) or secret/NAME.', required: false, ignoreStdin: true })
 
 export const chainClusterFlags = {
-  kubeconfig: kubeconfigFlag,
-  context: contextFlag,
-  namespace: namespaceFlag,
-  'request-timeout': requestTimeoutFlag,
+  ...clusterFlags,
   mesh: meshFlag,
 }
 
-export interface ChainClusterFlagValues {
-  kubeconfig?: string
-  context?: string
-  namespace?: string
-  'request-timeout'?: string
+export interface ChainClusterFlagValues extends ClusterFlagValues {
   mesh?: string
 }
 

@@ -19,6 +19,14 @@ export const requestTimeoutFlag = Flags.string({
 })
 export const meshFlag = Flags.string({ summary: 'The mesh of the pod, when detection from its containers and annotations is not wanted.', options: [...MESHES], helpGroup: 'CLUSTER' })
 
+/** The flags that point at one cluster, in the order every command lists them. */
+export const clusterFlags = {
+  kubeconfig: kubeconfigFlag,
+  context: contextFlag,
+  namespace: namespaceFlag,
+  'request-timeout': requestTimeoutFlag,
+}
+
 /** `--request-timeout`: kubectl accepts a bare number of seconds or a Go duration. */
 export function parseRequestTimeout(value: string): number {
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000

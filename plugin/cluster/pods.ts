@@ -25,20 +25,35 @@ export function parseTarget(text: string): Target {
   return { kind, name }
 }
 
-function isRunning(pod: KubeObject): boolean {
+export function isRunning(pod: KubeObject): boolean {
   return (pod.status as { phase?: string } | undefined)?.phase === 'Running'
+}
+
+/** `a=b,c=d` for a matchLabels map ('' for none). */
+export function selectorText(labels: Record<string, string> | undefined): string {
+  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
+}
+
+/** The label selector of a Deployment's pods; a Deployment without matchLabels is refused. */
+export async function deploymentSelector(reader: ClusterReader, namespace: string, name: string): Promise<string> {
+  const deployment = await reader.get(RESOURCES.deployments, namespace, name)
+  const selector = selectorText((deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels)
+  if (selector === '') throw new MeshcertError('ERR_MESHCERT_INPUT', `Deployment ${namespace}/${name} has no spec.selector.matchLabels`, `name one of its pods instead: \`kubectl get pods -n ${namespace}\``)
+  return selector
+}
+
+/** One pod the selector matches, a running one when any runs (a few are listed, never every pod). */
+export async function podBySelector(reader: ClusterReader, namespace: string, selector: string, fieldSelector?: string): Promise<KubeObject | undefined> {
+  const pods = await reader.list(RESOURCES.pods, { namespace, labelSelector: selector, ...(fieldSelector !== undefined ? { fieldSelector } : {}), limit: 20 })
+  return pods.find(isRunning) ?? pods[0]
 }
 
 /** The pod a target stands for. A Deployment's pods are found by its selector, a few at most. */
 export async function resolvePod(reader: ClusterReader, target: Target, namespace: string): Promise<KubeObject> {
   if (target.kind === 'pod') return reader.get(RESOURCES.pods, namespace, target.name)
   if (target.kind !== 'deployment') throw new MeshcertError('ERR_MESHCERT_USAGE', `${target.kind}/${target.name} is not a pod`, 'name a pod or a Deployment')
-  const deployment = await reader.get(RESOURCES.deployments, namespace, target.name)
-  const matchLabels = (deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {}
-  const selector = Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',')
-  if (selector === '') throw new MeshcertError('ERR_MESHCERT_INPUT', `Deployment ${namespace}/${target.name} has no spec.selector.matchLabels`, 'name one of its pods instead: `kubectl get pods -n ' + namespace + '`')
-  const pods = await reader.list(RESOURCES.pods, { namespace, labelSelector: selector, fieldSelector: 'status.phase=Running', limit: 20 })
-  const pod = pods.find(isRunning) ?? pods[0]
+  const selector = await deploymentSelector(reader, namespace, target.name)
+  const pod = await podBySelector(reader, namespace, selector, 'status.phase=Running')
   if (!pod) {
     throw new MeshcertError('ERR_MESHCERT_NOT_FOUND', `Deployment ${namespace}/${target.name} has no running pod`, `check it with \`kubectl rollout status deploy/${target.name} -n ${namespace}\``)
   }

@@ -3,11 +3,13 @@
 // pod's port. On top of it: the Envoy admin config dump (Istio sidecar 15000, Consul dataplane
 // 19000, as istioctl does) and a TLS handshake to Linkerd's admin port 4191 with SNI = the pod's
 // identity that returns the certificate chain the proxy presents (as `linkerd identity` does).
+// `withForwardedSession` serves several reads over one forward (plugin/diagnose's proxy reads).
 import { createServer, type Server, type Socket } from 'node:net'
-import { request } from 'node:http'
+import { Agent, request } from 'node:http'
 import { connect as tlsConnect, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls'
 import { Writable } from 'node:stream'
 import { ClusterAccessError, MeshcertError } from '../../pki/errors.js'
+import { pemOfDer } from '../../pki/index.js'
 import { statusError } from './errors.js'
 import type { ClusterReader } from './reader.js'
 
@@ -91,10 +93,18 @@ export async function withPortForward<T>(reader: ClusterReader, target: PodPort,
   }
 }
 
-/** GET a path on a plain-HTTP port reached through `localPort`. */
-function httpGet(localPort: number, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+export interface HttpAnswer {
+  status: number
+  body: string
+}
+
+/**
+ * GET a path on a plain-HTTP port reached through `localPort`. Without an agent the connection
+ * closes after the answer; a session's kept-alive agent lets several GETs share one connection.
+ */
+export function httpGet(localPort: number, path: string, timeoutMs: number, agent: Agent | false = false): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: localPort, path, method: 'GET', agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port: localPort, path, method: 'GET', agent }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
@@ -103,6 +113,24 @@ function httpGet(localPort: number, path: string, timeoutMs: number): Promise<{ 
     if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)))
     req.on('error', reject)
     req.end()
+  })
+}
+
+/** One forwarded session: its loopback port, and a GET that rides the session's one kept-alive connection. */
+export interface ForwardedSession {
+  localPort: number
+  get(path: string): Promise<HttpAnswer>
+}
+
+/** Several reads over one forward: every `get` shares one connection, closed when `use` ends. */
+export function withForwardedSession<T>(reader: ClusterReader, target: PodPort, use: (session: ForwardedSession) => Promise<T>): Promise<T> {
+  return withPortForward(reader, target, async (localPort) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      return await use({ localPort, get: (path) => httpGet(localPort, path, reader.timeoutMs, agent) })
+    } finally {
+      agent.destroy()
+    }
   })
 }
 
@@ -115,10 +143,6 @@ export async function fetchConfigDump(reader: ClusterReader, target: PodPort, pa
   })
 }
 
-function pemOf(der: Buffer): string {
-  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`
-}
-
 /** The chain a TLS server presented, leaf first, as PEM (self-issued roots it sends included). */
 function presentedChain(peer: DetailedPeerCertificate): string {
   const out: string[] = []
@@ -126,26 +150,34 @@ function presentedChain(peer: DetailedPeerCertificate): string {
   let cert: PeerCertificate | undefined = peer
   while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
     seen.add(cert.fingerprint256)
-    out.push(pemOf(cert.raw))
+    out.push(pemOfDer(cert.raw))
     const next: DetailedPeerCertificate | undefined = (cert as DetailedPeerCertificate).issuerCertificate
     cert = next && next !== cert ? next : undefined
   }
   return out.join('')
 }
 
+/**
+ * TLS handshake with SNI `serverName` through `localPort`; the chain the server presented, as PEM
+ * ('' when it presented none). Only reads: trust is judged afterwards against the mesh's roots.
+ */
+export function handshakeChain(localPort: number, serverName: string, timeoutMs: number): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port: localPort, servername: serverName, rejectUnauthorized: false }, () => {
+      const chain = presentedChain(socket.getPeerCertificate(true))
+      socket.end()
+      resolve(chain)
+    })
+    if (timeoutMs > 0) socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS handshake within ${timeoutMs / 1000}s`)))
+    socket.on('error', reject)
+  })
+}
+
 /** TLS handshake with SNI `serverName` to the pod's port; returns the presented chain as PEM. */
 export async function fetchPeerChain(reader: ClusterReader, target: PodPort, serverName: string): Promise<string> {
-  return withPortForward(reader, target, (localPort) =>
-    new Promise<string>((resolve, reject) => {
-      // We only read what the proxy presents; trust is judged afterwards against the mesh's roots.
-      const socket = tlsConnect({ host: '127.0.0.1', port: localPort, servername: serverName, rejectUnauthorized: false }, () => {
-        const chain = presentedChain(socket.getPeerCertificate(true))
-        socket.end()
-        if (chain === '') reject(proxyUnreachable(target, 'the TLS handshake completed without a certificate'))
-        else resolve(chain)
-      })
-      if (reader.timeoutMs > 0) socket.setTimeout(reader.timeoutMs, () => socket.destroy(new Error(`no TLS handshake within ${reader.timeoutMs / 1000}s`)))
-      socket.on('error', reject)
-    }),
-  )
+  return withPortForward(reader, target, async (localPort) => {
+    const chain = await handshakeChain(localPort, serverName, reader.timeoutMs)
+    if (chain === '') throw proxyUnreachable(target, 'the TLS handshake completed without a certificate')
+    return chain
+  })
 }

@@ -22,6 +22,7 @@ export const RESOURCES = {
   pods: { group: '', version: 'v1', plural: 'pods', namespaced: true },
   secrets: { group: '', version: 'v1', plural: 'secrets', namespaced: true },
   configmaps: { group: '', version: 'v1', plural: 'configmaps', namespaced: true },
+  services: { group: '', version: 'v1', plural: 'services', namespaced: true },
   namespaces: { group: '', version: 'v1', plural: 'namespaces', namespaced: false },
   deployments: { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true },
   replicasets: { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true },

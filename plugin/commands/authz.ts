@@ -5,8 +5,8 @@ import { Args, Flags } from '@oclif/core'
 import { MeshcertError } from '../../pki/errors.js'
 import type { AuthzResult } from '../render/diagnose-table.js'
 import { MeshcertCommand } from '../base.js'
-import { contextFlag, kubeconfigFlag, meshFlag, namespaceFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
-import { meshNamespaceFlags, parseHeaders, parseMethod, parsePath, parsePort, requestFlags } from '../diagnose/flags.js'
+import { clusterFlags, meshFlag, openReader } from '../cluster/flags.js'
+import { meshNamespaceFlags, meshOptions, parseHeaders, parseRequestFlags, requestFlags } from '../diagnose/flags.js'
 
 export default class Authz extends MeshcertCommand<typeof Authz, AuthzResult> {
   private renderer?: typeof import('../render/diagnose-table.js')
@@ -37,10 +37,7 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
     ...requestFlags,
     header: Flags.string({ summary: 'A request header NAME=VALUE (repeatable).', multiple: true, helpValue: 'NAME=VALUE', helpGroup: 'REQUEST' }),
     mesh: meshFlag,
-    kubeconfig: kubeconfigFlag,
-    context: contextFlag,
-    namespace: namespaceFlag,
-    'request-timeout': requestTimeoutFlag,
+    ...clusterFlags,
     ...meshNamespaceFlags,
   }
 
@@ -55,22 +52,20 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
       throw new MeshcertError('ERR_MESHCERT_USAGE', 'authz needs a source and a destination', 'give SRC and DST (`authz deploy/sleep svc/httpbin`) or --principal ID and DST')
     }
     if (principal !== undefined && principal.trim() === '') throw new MeshcertError('ERR_MESHCERT_USAGE', '--principal is empty', 'e.g. --principal cluster.local/ns/legacy/sa/batch')
-    const port = parsePort(f.port)
-    const method = parseMethod(f.method)
-    const path = parsePath(f.path)
+    const { port, method, path } = parseRequestFlags(f)
     const headers = parseHeaders(f.header)
     const [{ parseWorkloadRef }, gather, { buildAuthzRequest, evaluateAuthz }, { presentedIdentity }, renderer] = await Promise.all([
       import('../diagnose/targets.js'),
       import('../diagnose/gather.js'),
       import('../diagnose/authorize.js'),
-      import('../diagnose/workload-checks.js'),
+      import('../../mesh/diagnose/index.js'),
       import('../render/diagnose-table.js'),
     ])
     this.renderer = renderer
     const reader = await openReader(f)
     const dst = parseWorkloadRef(dstText, reader.namespace, 'DST')
     const src = srcText !== undefined ? parseWorkloadRef(srcText, reader.namespace, 'SRC') : undefined
-    const options = { ...(f.mesh ? { mesh: f.mesh as 'istio' | 'linkerd' | 'consul' } : {}), istioNamespace: f['istio-namespace'], linkerdNamespace: f['linkerd-namespace'], consulNamespace: f['consul-namespace'], proxies: false, mtls: false }
+    const options = { ...meshOptions(f), proxies: false, mtls: false }
     const g = await gather.gatherPair(reader, src, dst, options)
     if (!g.dst.member) {
       const { noProxyError } = await import('../../mesh/detect.js')

@@ -4,9 +4,9 @@
 import { Args, Flags } from '@oclif/core'
 import type { DiagnoseResult } from '../diagnose/diagnosis.js'
 import { MeshcertCommand } from '../base.js'
-import { contextFlag, kubeconfigFlag, meshFlag, namespaceFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
+import { clusterFlags, meshFlag, openReader } from '../cluster/flags.js'
 import { parseFraction } from '../flags.js'
-import { meshNamespaceFlags, parseMethod, parsePath, parsePort, parseSkew, requestFlags } from '../diagnose/flags.js'
+import { meshNamespaceFlags, meshOptions, parseRequestFlags, parseSkew, requestFlags } from '../diagnose/flags.js'
 
 export default class Diagnose extends MeshcertCommand<typeof Diagnose, DiagnoseResult> {
   private renderer?: typeof import('../render/diagnose-table.js')
@@ -40,10 +40,7 @@ The first failing check's fix is printed last.`
   static override flags = {
     ...requestFlags,
     mesh: meshFlag,
-    kubeconfig: kubeconfigFlag,
-    context: contextFlag,
-    namespace: namespaceFlag,
-    'request-timeout': requestTimeoutFlag,
+    ...clusterFlags,
     ...meshNamespaceFlags,
     'clock-skew': Flags.string({ summary: 'Clock skew tolerated at the edges of a validity window (Go duration).', default: '5m', helpValue: 'DURATION' }),
     'rotate-at': Flags.string({ summary: "Share of the lifetime after which a certificate should have been renewed (default: the mesh's own point — Istio 0.5, Linkerd 0.7, Consul 0.9).", helpValue: 'FRACTION' }),
@@ -51,9 +48,7 @@ The first failing check's fix is printed last.`
 
   async run(): Promise<DiagnoseResult> {
     const f = this.flags
-    const port = parsePort(f.port)
-    const method = parseMethod(f.method)
-    const path = parsePath(f.path)
+    const { port, method, path } = parseRequestFlags(f)
     const skewMs = parseSkew(f['clock-skew'])
     const rotateAt = f['rotate-at'] === undefined ? undefined : parseFraction(f['rotate-at'], '--rotate-at')
     const [{ parseWorkloadRef }, { diagnosePair }, renderer] = await Promise.all([import('../diagnose/targets.js'), import('../diagnose/diagnosis.js'), import('../render/diagnose-table.js')])
@@ -63,15 +58,12 @@ The first failing check's fix is printed last.`
     const dst = parseWorkloadRef(this.args.dst, reader.namespace, 'DST')
     return diagnosePair(reader, src, dst, {
       now: this.at,
-      ...(f.mesh ? { mesh: f.mesh as 'istio' | 'linkerd' | 'consul' } : {}),
+      ...meshOptions(f),
       ...(port !== undefined ? { port } : {}),
       http: { ...(method ? { method } : {}), ...(path ? { path } : {}) },
       skewMs,
       ...(rotateAt !== undefined ? { rotateAt } : {}),
       ...(f['trust-domain'] ? { trustDomain: f['trust-domain'] } : {}),
-      istioNamespace: f['istio-namespace'],
-      linkerdNamespace: f['linkerd-namespace'],
-      consulNamespace: f['consul-namespace'],
       consulDefault: f['consul-default'] as 'allow' | 'deny',
     })
   }

@@ -7,7 +7,7 @@ import type { MeshName } from '../../mesh/detect.js'
 import type { KubeObject } from '../../mesh/objects.js'
 import { MeshcertError } from '../../pki/errors.js'
 import type { GatheredPolicies } from './policies.js'
-import type { SideFacts } from './workload-checks.js'
+import type { SideFacts } from '../../mesh/diagnose/index.js'
 
 export interface HttpRequestSpec {
   method?: string

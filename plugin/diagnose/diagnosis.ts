@@ -1,9 +1,9 @@
-// `diagnose SRC DST` as one function: gather the pair, run checks 1–6 (workload-checks), the
+// `diagnose SRC DST` as one function: gather the pair, run checks 1–6 (mesh/diagnose workload-checks), the
 // effective mTLS mode for DST's port (mesh/mtls), the authorization decision (mesh/authz), and the
 // proxies' own counters (mesh/diagnose interpreters); return the findings in catalogue order with
 // the summary that decides the exit status.
 import type { AuthzDecision } from '../../mesh/authz/index.js'
-import { authzFinding, diagnose, envoyTlsEvidence, linkerdProxyEvidence, skipped, tlsCounterSets, parseEnvoyStats, type DiagnosisSummary } from '../../mesh/diagnose/index.js'
+import { authzFinding, diagnose, envoyTlsEvidence, linkerdProxyEvidence, presentedIdentity, skipped, tlsCounterSets, parseEnvoyStats, workloadChecks, type DiagnosisSummary, type SideFacts } from '../../mesh/diagnose/index.js'
 import type { MeshName } from '../../mesh/detect.js'
 import { effectiveConsulMtls, effectiveIstioMtls, effectiveLinkerdMtls, type DestinationRule, type MtlsResult, type PeerAuthentication } from '../../mesh/mtls/index.js'
 import type { KubeObject } from '../../mesh/objects.js'
@@ -13,7 +13,6 @@ import type { ClusterReader } from '../cluster/reader.js'
 import { buildAuthzRequest, evaluateAuthz, type HttpRequestSpec } from './authorize.js'
 import { destinationPort, gatherPair, serviceFor, type Gathered, type GatheredSide } from './gather.js'
 import type { WorkloadRef } from './targets.js'
-import { presentedIdentity, workloadChecks, type SideFacts } from './workload-checks.js'
 
 export interface DiagnoseOptions {
   now: Date

@@ -3,6 +3,7 @@
 import { Flags } from '@oclif/core'
 import { MeshcertError } from '../../pki/errors.js'
 import { isGoDuration, parseGoDuration } from '../../pki/duration.js'
+import type { MeshName } from '../../mesh/detect.js'
 
 export const requestFlags = {
   port: Flags.string({ summary: "DST's port (a pod port, or a Service port when DST is svc/NAME). Default: the first port of DST's application container.", helpValue: 'PORT', helpGroup: 'REQUEST' }),
@@ -16,6 +17,16 @@ export const meshNamespaceFlags = {
   'consul-namespace': Flags.string({ summary: "The namespace Consul is installed in (global ProxyDefaults, Mesh, intentions).", default: 'consul', helpGroup: 'MESH' }),
   'trust-domain': Flags.string({ summary: 'The trust domain identities must be in (default: Istio meshConfig.trustDomain, else cluster.local).', helpValue: 'DOMAIN', helpGroup: 'MESH' }),
   'consul-default': Flags.string({ summary: "What Consul does when no intention matches (its ACL default_policy).", options: ['deny', 'allow'], default: 'deny', helpGroup: 'MESH' }),
+}
+
+/** `--port`, `--method`, `--path`, checked in that order (so both commands fail alike). */
+export function parseRequestFlags(f: { port?: string | undefined; method?: string | undefined; path?: string | undefined }): { port?: number | undefined; method?: string | undefined; path?: string | undefined } {
+  return { port: parsePort(f.port), method: parseMethod(f.method), path: parsePath(f.path) }
+}
+
+/** `--mesh` and the mesh namespaces, as plugin/diagnose's gathering takes them. */
+export function meshOptions(f: { mesh?: string | undefined; 'istio-namespace': string; 'linkerd-namespace': string; 'consul-namespace': string }): { mesh?: MeshName; istioNamespace: string; linkerdNamespace: string; consulNamespace: string } {
+  return { ...(f.mesh ? { mesh: f.mesh as MeshName } : {}), istioNamespace: f['istio-namespace'], linkerdNamespace: f['linkerd-namespace'], consulNamespace: f['consul-namespace'] }
 }
 
 export function parsePort(value: string | undefined): number | undefined {

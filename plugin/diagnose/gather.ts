@@ -11,7 +11,7 @@ import type { ClusterReader } from '../cluster/reader.js'
 import { gatherPolicies, type GatheredPolicies, type PolicyReadContext } from './policies.js'
 import { readProxyMaterial } from './proxy.js'
 import { resolveWorkload, type ResolvedWorkload, type WorkloadRef } from './targets.js'
-import type { Role, SideFacts } from './workload-checks.js'
+import type { Role, SideFacts } from '../../mesh/diagnose/index.js'
 
 export interface GatherOptions {
   mesh?: MeshName

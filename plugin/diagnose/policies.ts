@@ -8,7 +8,6 @@ import type { KubeObject } from '../../mesh/objects.js'
 import type { MeshName } from '../../mesh/detect.js'
 import { ClusterAccessError, MeshcertError } from '../../pki/errors.js'
 import { RESOURCES, type ClusterReader, type ResourceType } from '../cluster/reader.js'
-import { SERVICES } from './targets.js'
 
 /** A resource with the API versions to try, newest first. */
 interface VersionedType {
@@ -161,7 +160,7 @@ export async function gatherPolicies(ctx: PolicyReadContext, scope: PolicyScope)
   const root = scope.rootNamespace
   const out: GatheredPolicies = { services: [] }
   try {
-    out.services = await ctx.reader.list(SERVICES, { namespace: dst })
+    out.services = await ctx.reader.list(RESOURCES.services, { namespace: dst })
   } catch (err) {
     if (!(err instanceof MeshcertError && err.code === 'ERR_MESHCERT_FORBIDDEN')) throw err
     ctx.gaps.push(`list services in namespace ${dst}`)

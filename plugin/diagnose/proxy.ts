@@ -3,86 +3,15 @@
 // state, the trusted roots) and `/stats?filter=ssl`; Linkerd — a TLS handshake to the admin port
 // 4191 with SNI = the proxy identity (the chain it presents), the anchors it was started with, and
 // `/metrics` from the same port (it answers plain HTTP and TLS alike).
-import { Agent, request } from 'node:http'
-import { connect as tlsConnect, type DetailedPeerCertificate, type PeerCertificate } from 'node:tls'
 import { MeshcertError } from '../../pki/errors.js'
+import { pemOfDer } from '../../pki/index.js'
 import type { MeshMembership } from '../../mesh/detect.js'
+import type { ProxyMaterial } from '../../mesh/diagnose/index.js'
 import { parseConfigDump, type DataSource } from '../../mesh/envoy/configdump.js'
 import { LINKERD_TRUST_ROOTS_CONFIGMAP, proxyIdentity, proxyTrustAnchorsPem, trustRootsPem, TRUST_ANCHORS_ENV } from '../../mesh/linkerd/index.js'
 import type { KubeObject } from '../../mesh/objects.js'
-import { withPortForward } from '../cluster/portforward.js'
+import { handshakeChain, withForwardedSession, type ForwardedSession, type HttpAnswer } from '../cluster/portforward.js'
 import { RESOURCES, type ClusterReader } from '../cluster/reader.js'
-
-export interface PemData {
-  data: string | Uint8Array
-  origin: string
-}
-
-/** The certificate material of one proxy, or why there is none. */
-export interface ProxyMaterial {
-  /** ACTIVE / WARMING (Envoy secret state), PRESENTED (Linkerd handshake), or NONE. */
-  state: string
-  chain?: PemData
-  bundle?: PemData
-  /** Why no certificate could be read (the proxy has none yet, the admin port refused, …). */
-  problem?: string
-  fix?: string
-  /** The read was refused by RBAC or the proxy could not be reached: the checks skip rather than fail. */
-  unreadable?: boolean
-  /** `/stats?filter=ssl` (Envoy) or `/metrics` (Linkerd) text, when it could be read. */
-  stats?: string
-  statsProblem?: string
-}
-
-interface HttpAnswer {
-  status: number
-  body: string
-}
-
-/** One kept-alive connection per forwarded session: every GET rides the same port-forward stream. */
-function sessionAgent(): Agent {
-  return new Agent({ keepAlive: true, maxSockets: 1 })
-}
-
-function httpGet(localPort: number, path: string, timeoutMs: number, agent: Agent): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: localPort, path, method: 'GET', agent }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
-      res.on('error', reject)
-    })
-    if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)))
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-function pemOf(der: Buffer): string {
-  return `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`
-}
-
-/** The chain a TLS server presented, leaf first, as PEM. */
-function handshakeChain(localPort: number, serverName: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // Only reading what the proxy presents; trust is judged afterwards against the other side's roots.
-    const socket = tlsConnect({ host: '127.0.0.1', port: localPort, servername: serverName, rejectUnauthorized: false }, () => {
-      const out: string[] = []
-      const seen = new Set<string>()
-      let cert: PeerCertificate | undefined = socket.getPeerCertificate(true)
-      while (cert && cert.raw && !seen.has(cert.fingerprint256)) {
-        seen.add(cert.fingerprint256)
-        out.push(pemOf(cert.raw))
-        const next: DetailedPeerCertificate | undefined = (cert as DetailedPeerCertificate).issuerCertificate
-        cert = next && next !== cert ? next : undefined
-      }
-      socket.end()
-      resolve(out.join(''))
-    })
-    if (timeoutMs > 0) socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TLS handshake within ${timeoutMs / 1000}s`)))
-    socket.on('error', reject)
-  })
-}
 
 function inlineData(source: DataSource | undefined): string | Uint8Array | undefined {
   return source?.kind === 'inline' ? source.data : undefined
@@ -92,7 +21,7 @@ function inlineData(source: DataSource | undefined): string | Uint8Array | undef
 function asPemText(data: string | Uint8Array): string {
   if (typeof data === 'string') return data
   const bytes = Buffer.from(data)
-  return bytes.toString('latin1').includes('-----BEGIN') ? bytes.toString('latin1') : pemOf(bytes)
+  return bytes.toString('latin1').includes('-----BEGIN') ? bytes.toString('latin1') : pemOfDer(bytes)
 }
 
 function unreadable(err: unknown): ProxyMaterial {
@@ -108,23 +37,16 @@ async function envoyMaterial(reader: ClusterReader, pod: KubeObject, member: Mes
   // Istio keeps workload certificates in SDS secrets; Consul writes them inline into clusters and listeners.
   const dumpPath = member.mesh === 'istio' ? '/config_dump?mask=dynamic_active_secrets,dynamic_warming_secrets' : '/config_dump'
   // The dump, then the TLS counters, over one kept-alive connection of one forwarded session.
-  const reads = async (port: number, agent: Agent): Promise<{ dump: HttpAnswer; stats?: HttpAnswer | Error }> => {
-    const dump = await httpGet(port, dumpPath, reader.timeoutMs, agent)
+  const reads = async (session: ForwardedSession): Promise<{ dump: HttpAnswer; stats?: HttpAnswer | Error }> => {
+    const dump = await session.get(dumpPath)
     if (dump.status !== 200) throw new MeshcertError('ERR_MESHCERT_PROXY_UNREACHABLE', `GET ${dumpPath} on ${container} :${member.adminPort} answered ${dump.status}`, `check the proxy: \`kubectl logs ${pod.metadata.name} -n ${ns} -c ${container}\``, { exitCode: 3 })
     if (!wantStats) return { dump }
-    const stats = await httpGet(port, '/stats?filter=ssl', reader.timeoutMs, agent).catch((err: Error) => err)
+    const stats = await session.get('/stats?filter=ssl').catch((err: Error) => err)
     return { dump, stats }
   }
   let answers: { dump: HttpAnswer; stats?: HttpAnswer | Error }
   try {
-    answers = await withPortForward(reader, target, async (port) => {
-      const agent = sessionAgent()
-      try {
-        return await reads(port, agent)
-      } finally {
-        agent.destroy()
-      }
-    })
+    answers = await withForwardedSession(reader, target, reads)
   } catch (err) {
     if (err instanceof MeshcertError) return unreadable(err)
     throw err
@@ -174,11 +96,10 @@ async function linkerdMaterial(reader: ClusterReader, pod: KubeObject, member: M
   const target = { namespace: ns, pod: pod.metadata.name, port: member.adminPort, what: 'the Linkerd proxy admin port', container: 'linkerd-proxy' }
   let answers: { chain: string; metrics?: HttpAnswer | Error }
   try {
-    answers = await withPortForward(reader, target, async (port) => {
-      const chain = await handshakeChain(port, identity, reader.timeoutMs)
+    answers = await withForwardedSession(reader, target, async (session) => {
+      const chain = await handshakeChain(session.localPort, identity, reader.timeoutMs)
       if (!wantStats) return { chain }
-      const agent = sessionAgent()
-      const metrics = await httpGet(port, '/metrics', reader.timeoutMs, agent).catch((err: Error) => err).finally(() => agent.destroy())
+      const metrics = await session.get('/metrics').catch((err: Error) => err)
       return { chain, metrics }
     })
   } catch (err) {

@@ -5,7 +5,8 @@
 // one LIST limited by its selector.
 import { MeshcertError } from '../../pki/errors.js'
 import type { KubeObject } from '../../mesh/objects.js'
-import { RESOURCES, type ClusterReader, type ResourceType } from '../cluster/reader.js'
+import { deploymentSelector, podBySelector, selectorText } from '../cluster/pods.js'
+import { RESOURCES, type ClusterReader } from '../cluster/reader.js'
 
 export type WorkloadKind = 'pod' | 'deployment' | 'service'
 
@@ -22,8 +23,6 @@ const KINDS: Record<string, WorkloadKind> = {
   deploy: 'deployment', deployment: 'deployment', deployments: 'deployment',
   svc: 'service', service: 'service', services: 'service',
 }
-
-export const SERVICES: ResourceType = { group: '', version: 'v1', plural: 'services', namespaced: true }
 
 function badTarget(text: string, role: string): MeshcertError {
   return new MeshcertError(
@@ -55,18 +54,8 @@ export function parseWorkloadRef(text: string, namespace: string, role = 'worklo
   return { kind, name, namespace: ns, text }
 }
 
-function isRunning(pod: KubeObject): boolean {
-  return (pod.status as { phase?: string } | undefined)?.phase === 'Running'
-}
-
-/** `a=b,c=d` for a matchLabels map. */
-function selectorText(labels: Record<string, string> | undefined): string {
-  return Object.entries(labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',')
-}
-
-async function podBySelector(reader: ClusterReader, ref: WorkloadRef, selector: string, owner: string): Promise<KubeObject> {
-  const pods = await reader.list(RESOURCES.pods, { namespace: ref.namespace, labelSelector: selector, limit: 20 })
-  const pod = pods.find(isRunning) ?? pods[0]
+async function selectedPod(reader: ClusterReader, ref: WorkloadRef, selector: string, owner: string): Promise<KubeObject> {
+  const pod = await podBySelector(reader, ref.namespace, selector)
   if (!pod) {
     throw new MeshcertError('ERR_MESHCERT_NOT_FOUND', `${owner} ${ref.namespace}/${ref.name} selects no pod (selector ${selector})`, `check it with \`kubectl get pods -n ${ref.namespace} -l ${selector}\``)
   }
@@ -84,15 +73,13 @@ export interface ResolvedWorkload {
 export async function resolveWorkload(reader: ClusterReader, ref: WorkloadRef): Promise<ResolvedWorkload> {
   if (ref.kind === 'pod') return { ref, pod: await reader.get(RESOURCES.pods, ref.namespace, ref.name) }
   if (ref.kind === 'deployment') {
-    const deployment = await reader.get(RESOURCES.deployments, ref.namespace, ref.name)
-    const selector = selectorText((deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels)
-    if (!selector) throw new MeshcertError('ERR_MESHCERT_INPUT', `Deployment ${ref.namespace}/${ref.name} has no spec.selector.matchLabels`, `name one of its pods instead: \`kubectl get pods -n ${ref.namespace}\``)
-    return { ref, pod: await podBySelector(reader, ref, selector, 'Deployment') }
+    const selector = await deploymentSelector(reader, ref.namespace, ref.name)
+    return { ref, pod: await selectedPod(reader, ref, selector, 'Deployment') }
   }
-  const service = await reader.get(SERVICES, ref.namespace, ref.name)
+  const service = await reader.get(RESOURCES.services, ref.namespace, ref.name)
   const selector = selectorText((service.spec as { selector?: Record<string, string> } | undefined)?.selector)
   if (!selector) {
     throw new MeshcertError('ERR_MESHCERT_INPUT', `Service ${ref.namespace}/${ref.name} has no selector, so no pod stands behind it`, `name the destination pod instead: \`kubectl get endpointslices -n ${ref.namespace} -l kubernetes.io/service-name=${ref.name}\``)
   }
-  return { ref, pod: await podBySelector(reader, ref, selector, 'Service'), service }
+  return { ref, pod: await selectedPod(reader, ref, selector, 'Service'), service }
 }

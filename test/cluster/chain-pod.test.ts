@@ -7,7 +7,8 @@ import type { BundleReport } from '../../mesh/bundle-report.js'
 import { parseConfigDump } from '../../mesh/envoy/configdump.js'
 import { istioRootCertConfigMap, namespace, startEnvoyAdmin, workload } from '../fakecluster/index.js'
 import { describeWithFixtures, readFixture } from '../support/fixtures.js'
-import { AT, cli, meshCluster, type MeshCluster } from './support.js'
+import { runCli } from '../support/cli.js'
+import { AT, meshCluster, type MeshCluster } from './support.js'
 
 describe('kubectl meshcert chain POD against a fake cluster (the built CLI)', function () {
   let mc: MeshCluster
@@ -20,8 +21,8 @@ describe('kubectl meshcert chain POD against a fake cluster (the built CLI)', fu
 
   it('an Istio pod: the chain from its config dump verifies against the dump ROOTCA (exit 0)', async function () {
     const { namespace, pod } = mc.pod('istio')
-    const run = await cli(['chain', pod, '-n', namespace, ...kc, '-o', 'json'])
-    assert.equal(run.status, 0, run.stderr)
+    const run = await runCli(['chain', pod, '-n', namespace, ...kc, '-o', 'json'])
+    assert.equal(run.code, 0, run.stderr)
     const report = JSON.parse(run.stdout) as ChainReport
     assert.equal(report.input, 'config-dump')
     assert.equal(report.chains[0]!.verification.valid, true)
@@ -35,8 +36,8 @@ describe('kubectl meshcert chain POD against a fake cluster (the built CLI)', fu
     // Route api's admin port to web's Envoy: api's proxy now presents web's SVID.
     const webAdmin = mc.endpoints[mc.scenario.workloads.findIndex((w) => w.pod === web.pod)]!
     mc.cluster.setPortForward(api.namespace, api.pod, 15000, { host: webAdmin.host, port: webAdmin.port })
-    const run = await cli(['chain', api.pod, '-n', api.namespace, ...kc, '-o', 'json'])
-    assert.equal(run.status, 1, run.stderr)
+    const run = await runCli(['chain', api.pod, '-n', api.namespace, ...kc, '-o', 'json'])
+    assert.equal(run.code, 1, run.stderr)
     const identity = (JSON.parse(run.stdout) as ChainReport).findings.find((f) => f.check === 'workload.identity')!
     assert.equal(identity.status, 'fail')
     assert.match(identity.message, new RegExp(`names spiffe://cluster.local/ns/${web.namespace}/sa/web, not this pod's identity spiffe://<trust-domain>/ns/${api.namespace}/sa/api`))
@@ -44,46 +45,46 @@ describe('kubectl meshcert chain POD against a fake cluster (the built CLI)', fu
 
   it('a Consul dataplane presents its Connect identity spiffe://<td>/ns/default/dc/dc1/svc/<service>', async function () {
     const { namespace, pod } = mc.pod('consul')
-    const run = await cli(['chain', pod, '-n', namespace, ...kc, '-o', 'json'])
-    assert.equal(run.status, 0, run.stderr + run.stdout)
+    const run = await runCli(['chain', pod, '-n', namespace, ...kc, '-o', 'json'])
+    assert.equal(run.code, 0, run.stderr + run.stdout)
     const report = JSON.parse(run.stdout) as ChainReport
     assert.match(report.rows[0]!.identity!, /^spiffe:\/\/[0-9a-f-]+\.consul\/ns\/default\/dc\/dc1\/svc\/web$/)
     assert.equal(report.findings.find((f) => f.check === 'workload.identity')!.status, 'pass')
   })
 
   it('deploy/NAME of a Linkerd workload: the presented chain verifies against the proxy env anchors', async function () {
-    const run = await cli(['chain', 'deploy/api', '-n', 'emojivoto', ...kc])
-    assert.equal(run.status, 0, run.stderr)
+    const run = await runCli(['chain', 'deploy/api', '-n', 'emojivoto', ...kc])
+    assert.equal(run.code, 0, run.stderr)
     assert.match(run.stdout, /api\.emojivoto\.serviceaccount\.identity\.linkerd\.cluster\.local/)
     assert.match(run.stdout, /chain verifies at 2026-06-01T12:00:00Z against the trust bundle LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS/)
   })
 
   it('secret/NAME: a cert-manager Secret verifies against its ca.crt', async function () {
-    const run = await cli(['chain', 'secret/shop-gateway-tls', '-n', 'shop', ...kc, '-o', 'json'])
-    assert.equal(run.status, 0, run.stderr)
+    const run = await runCli(['chain', 'secret/shop-gateway-tls', '-n', 'shop', ...kc, '-o', 'json'])
+    assert.equal(run.code, 0, run.stderr)
     assert.equal((JSON.parse(run.stdout) as ChainReport).valid, true)
   })
 
   it('a pod without a proxy exits 2 with the injection fix', async function () {
     const reader = await ClusterReader.open({ kubeconfig: mc.cluster.kubeconfigPath })
     const pods = await reader.list(RESOURCES.pods, { namespace: 'plain' })
-    const run = await cli(['chain', pods[0]!.metadata.name, '-n', 'plain', ...kc])
-    assert.equal(run.status, 2)
+    const run = await runCli(['chain', pods[0]!.metadata.name, '-n', 'plain', ...kc])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /^error: pod plain\/web-\S+ is not in a mesh/m)
     assert.match(run.stderr, /^Fix: enable injection/m)
   })
 
   it('a pod together with -f is bad usage (exit 2)', async function () {
-    const run = await cli(['chain', 'web', '-f', 'chain.pem', ...kc])
-    assert.equal(run.status, 2)
+    const run = await runCli(['chain', 'web', '-f', 'chain.pem', ...kc])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /give either a pod \(web\) or -f\/--config-dump\/--trust-bundle, not both/)
   })
 
   it('a proxy whose admin port is not answering exits 3 and names the pod and port', async function () {
     const { namespace, pod } = mc.pod('consul', 1)
     mc.cluster.setPortForward(namespace, pod, 19000, { host: '127.0.0.1', port: 1 })
-    const run = await cli(['chain', pod, '-n', namespace, ...kc])
-    assert.equal(run.status, 3)
+    const run = await runCli(['chain', pod, '-n', namespace, ...kc])
+    assert.equal(run.code, 3)
     assert.match(run.stderr, new RegExp(`^error: the Envoy admin endpoint on port 19000 of pod ${namespace}/${pod} is not answering`, 'm'))
   })
 })
@@ -106,8 +107,8 @@ describeWithFixtures("chain POD and bundle POD on istioctl's own secret config d
   after(async () => mc?.close())
 
   it("shows the rows of istioctl's golden output, and the certificate names the pod's identity", async function () {
-    const run = await cli(['chain', pod, '-n', 'ambient', '--kubeconfig', mc.cluster.kubeconfigPath, '--at', '2023-05-15T12:00:00Z', '-o', 'json'])
-    assert.equal(run.status, 0, run.stderr + run.stdout)
+    const run = await runCli(['chain', pod, '-n', 'ambient', '--kubeconfig', mc.cluster.kubeconfigPath, '--at', '2023-05-15T12:00:00Z', '-o', 'json'])
+    assert.equal(run.code, 0, run.stderr + run.stdout)
     const report = JSON.parse(run.stdout) as ChainReport
     const golden = readFixture('configdumps/istio-secret/output.txt')
     for (const row of report.rows.filter((r) => r.resourceName === 'ROOTCA' || r.type === 'Cert Chain')) assert.ok(golden.includes(row.serialNumber!), row.serialNumber)
@@ -116,7 +117,7 @@ describeWithFixtures("chain POD and bundle POD on istioctl's own secret config d
   })
 
   it("bundle POD finds the proxy's ROOTCA equal to its namespace's istio-ca-root-cert", async function () {
-    const run = await cli(['bundle', pod, '-n', 'ambient', '--kubeconfig', mc.cluster.kubeconfigPath, '--at', '2023-05-15T12:00:00Z', '-o', 'json'])
+    const run = await runCli(['bundle', pod, '-n', 'ambient', '--kubeconfig', mc.cluster.kubeconfigPath, '--at', '2023-05-15T12:00:00Z', '-o', 'json'])
     const report = JSON.parse(run.stdout) as BundleReport
     assert.equal(report.findings.find((f) => f.check === 'istio.proxyRoots')!.status, 'pass')
     assert.equal(report.entries.find((e) => e.scope === 'proxies in ambient')!.roots[0]!.serialNumber, '0193a543fe2b0d9cd4847675394dfc54')

@@ -8,7 +8,8 @@ import type { BundleCompareReport, BundleReport } from '../../mesh/bundle-report
 import type { CaReport } from '../../mesh/ca-report.js'
 import { certManagerCertificate, linkerdIssuerSecret, linkerdTrustRootsConfigMap, mergedKubeconfig, secret } from '../fakecluster/index.js'
 import { readFixture, describeWithFixtures } from '../support/fixtures.js'
-import { AT, cli, meshCluster, type MeshCluster } from './support.js'
+import { runCli } from '../support/cli.js'
+import { AT, meshCluster, type MeshCluster } from './support.js'
 
 describe('kubectl meshcert bundle against a fake cluster (the built CLI)', function () {
   let mc: MeshCluster
@@ -18,8 +19,8 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
   after(async () => mc?.close())
 
   it('bundle -A reports the stale namespace copy and the Linkerd proxy with an old anchor, and exits 1', async () => {
-    const run = await cli(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
-    assert.equal(run.status, 1, run.stderr)
+    const run = await runCli(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+    assert.equal(run.code, 1, run.stderr)
     const report = JSON.parse(run.stdout) as BundleReport
     const stale = report.findings.find((f) => f.check === 'istio.rootCopy' && f.subject === 'ConfigMap legacy/istio-ca-root-cert')!
     assert.equal(stale.status, 'fail')
@@ -36,8 +37,8 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
   })
 
   it('bundle -A as a table names every source and ends with the status line', async () => {
-    const run = await cli(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
-    assert.equal(run.status, 1)
+    const run = await runCli(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
+    assert.equal(run.code, 1)
     assert.match(run.stdout, /^MESH\s+SCOPE\s+SOURCE\s+ROOTS\s+FINGERPRINTS\s+STATE$/m)
     assert.match(run.stdout, /istio\s+namespace legacy\s+ConfigMap legacy\/istio-ca-root-cert\s+1\s+\S+\s+MISSING-ROOTS/)
     assert.match(run.stdout, /^× ConfigMap legacy\/istio-ca-root-cert: stale/m)
@@ -46,16 +47,16 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
   })
 
   it('bundle -n shop in an in-sync namespace passes and exits 0', async () => {
-    const run = await cli(['bundle', '-n', 'shop', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
-    assert.equal(run.status, 0, run.stdout + run.stderr)
+    const run = await runCli(['bundle', '-n', 'shop', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
     const report = JSON.parse(run.stdout) as BundleReport
     assert.deepEqual(report.entries.filter((e) => e.mesh === 'istio').map((e) => e.state).sort(), ['in-sync', 'reference'])
   })
 
   it('bundle POD compares the roots the Istio proxy holds with its namespace copy', async () => {
     const { namespace, pod } = mc.pod('istio')
-    const run = await cli(['bundle', pod, '-n', namespace, '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
-    assert.equal(run.status, 0, run.stderr)
+    const run = await runCli(['bundle', pod, '-n', namespace, '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+    assert.equal(run.code, 0, run.stderr)
     const report = JSON.parse(run.stdout) as BundleReport
     const proxy = report.entries.find((e) => e.scope === `proxies in ${namespace}`)!
     assert.equal(proxy.roots.length, 2)
@@ -63,7 +64,7 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
   })
 
   it('bundle -o pem exports the roots in force, and -o spiffe the same roots as a SPIFFE bundle', async () => {
-    const [pem, spiffe] = await Promise.all(['pem', 'spiffe'].map((format) => cli(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', format])))
+    const [pem, spiffe] = await Promise.all(['pem', 'spiffe'].map((format) => runCli(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', format])))
     const roots = bundleFromPem(pem!.stdout, 'stdout')
     assert.equal(roots.certificates.length, 4) // two Istio roots, two Linkerd anchors
     const jwks = bundleFromSpiffeJwks(spiffe!.stdout, 'stdout')
@@ -74,15 +75,15 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
     const other = await meshCluster({ contextName: 'west' })
     try {
       const merged = mergedKubeconfig([mc.cluster, other.cluster]).kubeconfigPath
-      const run = await cli(['bundle', '--compare', '--context', 'east', '--context', 'west', '--kubeconfig', merged, ...AT, '-o', 'json'])
+      const run = await runCli(['bundle', '--compare', '--context', 'east', '--context', 'west', '--kubeconfig', merged, ...AT, '-o', 'json'])
       const report = JSON.parse(run.stdout) as BundleCompareReport
       assert.deepEqual(report.clusters, ['east', 'west'])
       const istio = report.findings.find((f) => f.subject.startsWith('istio'))!
       assert.equal(istio.status, 'fail')
       assert.match(istio.message, /no common root/)
-      assert.equal(run.status, 1)
-      const same = await cli(['bundle', '--compare', '--context', 'east', '--context', 'east', '--kubeconfig', merged, ...AT, '-o', 'json'])
-      assert.equal(same.status, 0, same.stdout)
+      assert.equal(run.code, 1)
+      const same = await runCli(['bundle', '--compare', '--context', 'east', '--context', 'east', '--kubeconfig', merged, ...AT, '-o', 'json'])
+      assert.equal(same.code, 0, same.stdout)
       assert.ok((JSON.parse(same.stdout) as BundleCompareReport).findings.every((f) => f.status === 'pass'))
     } finally {
       await other.close()
@@ -90,15 +91,15 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
   })
 
   it('bundle with both -A and -n is bad usage (exit 2)', async () => {
-    const run = await cli(['bundle', '-A', '-n', 'shop', '--kubeconfig', mc.cluster.kubeconfigPath])
-    assert.equal(run.status, 2)
+    const run = await runCli(['bundle', '-A', '-n', 'shop', '--kubeconfig', mc.cluster.kubeconfigPath])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /cannot also be provided when using/)
     assert.match(run.stderr, /^Fix: see `kubectl meshcert bundle --help`/m)
   })
 
   it('bundle --compare with one context is bad usage (exit 2)', async () => {
-    const run = await cli(['bundle', '--compare', '--context', 'east', '--kubeconfig', mc.cluster.kubeconfigPath])
-    assert.equal(run.status, 2)
+    const run = await runCli(['bundle', '--compare', '--context', 'east', '--kubeconfig', mc.cluster.kubeconfigPath])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /--compare needs exactly two --context flags, got 1/)
   })
 })
@@ -111,29 +112,29 @@ describe('kubectl meshcert ca against a fake cluster (the built CLI)', function 
   after(async () => mc?.close())
 
   it('passes every check on a healthy plug-in CA and Linkerd issuer', async () => {
-    const run = await cli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
-    assert.equal(run.status, 0, run.stdout)
+    const run = await runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+    assert.equal(run.code, 0, run.stdout)
     const report = JSON.parse(run.stdout) as CaReport
     assert.deepEqual(report.modes, ['istio: plug-in CA (cacerts)', 'linkerd: identity issuer'])
     assert.ok(report.findings.length >= 14)
   })
 
   it('never prints a private key, in any output format', async () => {
-    const runs = await Promise.all(['table', 'json', 'yaml'].map((format) => cli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', format])))
+    const runs = await Promise.all(['table', 'json', 'yaml'].map((format) => runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', format])))
     for (const run of runs) assert.ok(!/PRIVATE KEY|MIG[0-9A-Za-z+/]{20}/.test(run.stdout + run.stderr))
   })
 
   it('warns when the issuer has fewer days left than --warn', async () => {
-    const run = await cli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '--warn', '400', '-o', 'json'])
-    assert.equal(run.status, 0)
+    const run = await runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '--warn', '400', '-o', 'json'])
+    assert.equal(run.code, 0)
     const report = JSON.parse(run.stdout) as CaReport
     const warn = report.findings.find((f) => f.check === 'ca.issuer.validity' && f.status === 'warn')!
     assert.match(warn.message, /335 days left, less than 400/)
   })
 
   it('--warn with a bad value is bad usage (exit 2)', async () => {
-    const run = await cli(['ca', '--warn', 'soon', '--kubeconfig', '/nonexistent'])
-    assert.equal(run.status, 2)
+    const run = await runCli(['ca', '--warn', 'soon', '--kubeconfig', '/nonexistent'])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /--warn "soon" is not a number of days/)
   })
 })
@@ -157,8 +158,8 @@ describe('kubectl meshcert ca recognises cert-manager as the mesh CA (the built 
     const mc = await meshCluster({ objects: [istiod, meshConfig, csr, issuer, caSecret, root] })
     try {
       mc.cluster.delete({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cacerts', namespace: 'istio-system' } })
-      const run = await cli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
-      assert.equal(run.status, 0, run.stdout)
+      const run = await runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+      assert.equal(run.code, 0, run.stdout)
       const report = JSON.parse(run.stdout) as CaReport
       assert.equal(report.modes[0], 'istio: cert-manager via istio-csr')
       assert.deepEqual(report.findings.filter((f) => f.check.startsWith('istio.csr')).map((f) => `${f.check} ${f.status}`), ['istio.csr.istiod pass', 'istio.csr.ready pass', 'istio.csr.issuer pass', 'istio.csr.maxDuration pass', 'istio.csr.rootMatch pass'])
@@ -172,8 +173,8 @@ describe('kubectl meshcert ca recognises cert-manager as the mesh CA (the built 
     const cert = certManagerCertificate('linkerd', 'linkerd-identity-issuer', { isCA: true, ready: false, issuerName: 'linkerd-trust-anchor' })
     const mc = await meshCluster({ objects: [cert] })
     try {
-      const run = await cli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
-      assert.equal(run.status, 1)
+      const run = await runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
+      assert.equal(run.code, 1)
       assert.match(run.stdout, /linkerd: identity issuer managed by cert-manager/)
       assert.match(run.stdout, /^× Certificate linkerd\/linkerd-identity-issuer: cert-manager manages the issuer but it is not Ready \(Issuing: Issuing certificate as Secret does not exist\)$/m)
     } finally {
@@ -187,8 +188,8 @@ describeWithFixtures('kubectl meshcert ca on upstream certificates', function ()
     const issuer = linkerdIssuerSecret(readFixture('certs/linkerd/expired-crt.pem'), readFixture('certs/linkerd/expired-key.pem'), 'linkerd.io/tls')
     const mc = await meshCluster({ objects: [issuer, linkerdTrustRootsConfigMap(readFixture('certs/linkerd/expired-trust-anchors.pem'))] })
     try {
-      const run = await cli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
-      assert.equal(run.status, 1)
+      const run = await runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+      assert.equal(run.code, 1)
       const report = JSON.parse(run.stdout) as CaReport
       const expired = report.findings.find((f) => f.check === 'ca.issuer.validity' && f.subject.startsWith('linkerd'))!
       assert.equal(expired.status, 'fail')
@@ -211,7 +212,7 @@ describeWithFixtures('kubectl meshcert ca on upstream certificates', function ()
     const root = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'istio-ca-root-cert', namespace: 'istio-system' }, data: { 'root-cert.pem': readFixture('certs/istio-samples/root-cert.pem') } }
     const good = await meshCluster({ objects: [cacerts(readFixture('certs/istio-samples/ca-key.pem')), root] })
     try {
-      const run = await cli(['ca', '--kubeconfig', good.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+      const run = await runCli(['ca', '--kubeconfig', good.cluster.kubeconfigPath, ...AT, '-o', 'json'])
       const report = JSON.parse(run.stdout) as CaReport
       const istio = report.findings.filter((f) => f.subject.startsWith('istio') || f.subject.includes('istio-system'))
       assert.deepEqual(istio.filter((f) => f.status !== 'pass'), [])
@@ -221,8 +222,8 @@ describeWithFixtures('kubectl meshcert ca on upstream certificates', function ()
     }
     const bad = await meshCluster({ objects: [cacerts(readFixture('certs/istio-samples/workload-foo-key.pem')), root] })
     try {
-      const run = await cli(['ca', '--kubeconfig', bad.cluster.kubeconfigPath, ...AT])
-      assert.equal(run.status, 1)
+      const run = await runCli(['ca', '--kubeconfig', bad.cluster.kubeconfigPath, ...AT])
+      assert.equal(run.code, 1)
       assert.match(run.stdout, /× istio issuer CN=Istio CA.*: the private key in Secret istio-system\/cacerts does not match the certificate \(key not shown\)/)
       assert.ok(!run.stdout.includes('PRIVATE KEY'))
     } finally {
@@ -241,8 +242,8 @@ describe('cluster access errors of the built CLI', function () {
   it('403 on secrets names the verb, the resource and the namespace, and exits 3', async () => {
     mc.cluster.forbid({ resource: 'secrets', namespace: 'istio-system' })
     try {
-      const run = await cli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
-      assert.equal(run.status, 3)
+      const run = await runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
+      assert.equal(run.code, 3)
       assert.match(run.stderr, /^error: forbidden: cannot get secrets in namespace istio-system/m)
       assert.match(run.stderr, /^Fix: .*kubectl create role meshcert-reader -n istio-system --verb=get --resource=secrets/m)
       assert.equal(run.stderr.trim().split('\n').length, 2)
@@ -263,8 +264,8 @@ describe('cluster access errors of the built CLI', function () {
     const { tmpdir } = await import('node:os')
     const path = join(mkdtempSync(join(tmpdir(), 'meshcert-kc-')), 'config')
     writeFileSync(path, mc.cluster.kubeconfig.replace(/https:\/\/127\.0\.0\.1:\d+/, `https://127.0.0.1:${port}`))
-    const run = await cli(['bundle', '-A', '--kubeconfig', path, ...AT])
-    assert.equal(run.status, 3)
+    const run = await runCli(['bundle', '-A', '--kubeconfig', path, ...AT])
+    assert.equal(run.code, 3)
     assert.match(run.stderr, new RegExp(`^error: cannot reach the API server https://127.0.0.1:${port} \\(connection refused\\)`, 'm'))
     assert.doesNotMatch(run.stderr, /\n\s+at /)
   })
@@ -273,8 +274,8 @@ describe('cluster access errors of the built CLI', function () {
     const expired = await meshCluster()
     try {
       expired.cluster.expireCredentials()
-      const run = await cli(['bundle', '-A', '--kubeconfig', expired.cluster.kubeconfigPath, ...AT])
-      assert.equal(run.status, 3)
+      const run = await runCli(['bundle', '-A', '--kubeconfig', expired.cluster.kubeconfigPath, ...AT])
+      assert.equal(run.code, 3)
       assert.match(run.stderr, /rejected the credentials of context "fake" \(401 Unauthorized\): they are expired or invalid/)
       assert.match(run.stderr, /^Fix: log in again/m)
     } finally {
@@ -283,21 +284,21 @@ describe('cluster access errors of the built CLI', function () {
   })
 
   it('a pod that does not exist exits 2 and says how to list pods', async () => {
-    const run = await cli(['bundle', 'nosuchpod', '-n', 'shop', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
-    assert.equal(run.status, 2)
+    const run = await runCli(['bundle', 'nosuchpod', '-n', 'shop', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /^error: pod "nosuchpod" not found in namespace shop$/m)
     assert.match(run.stderr, /kubectl get pods -n shop/)
   })
 
   it('a missing --kubeconfig file is bad input (exit 2)', async () => {
-    const run = await cli(['bundle', '-A', '--kubeconfig', '/nonexistent/kubeconfig'])
-    assert.equal(run.status, 2)
+    const run = await runCli(['bundle', '-A', '--kubeconfig', '/nonexistent/kubeconfig'])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /--kubeconfig \/nonexistent\/kubeconfig: no such file/)
   })
 
   it('an unknown --context is bad usage and lists the contexts', async () => {
-    const run = await cli(['bundle', '-A', '--context', 'nope', '--kubeconfig', mc.cluster.kubeconfigPath])
-    assert.equal(run.status, 2)
+    const run = await runCli(['bundle', '-A', '--context', 'nope', '--kubeconfig', mc.cluster.kubeconfigPath])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /--context nope: no such context .*\(contexts: fake\)/)
   })
 })

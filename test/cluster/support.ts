@@ -2,9 +2,7 @@
 // (emojivoto) and Consul (payments) workloads from test/fakecluster's generators, every proxy's
 // admin port served by a loopback Envoy admin or TLS endpoint, and switches for the situations the
 // commands must report: a root rotation in progress, a stale istio-ca-root-cert copy, a Linkerd
-// proxy started with an old anchor. Also the real built CLI as a child process.
-import { execFile } from 'node:child_process'
-import { join } from 'node:path'
+// proxy started with an old anchor. (The real built CLI as a child process: test/support/cli.ts.)
 import {
   envoySecretsConfigDump,
   istioRootCertConfigMap,
@@ -20,7 +18,6 @@ import {
 } from '../fakecluster/index.js'
 import { HOUR, issue, meshPki, NOW, pemBundle, type MeshPki } from '../support/certs.js'
 import { linkerdPki, type LinkerdPki } from '../fakecluster/index.js'
-import { repoRoot } from '../support/fixtures.js'
 
 export interface MeshClusterOptions {
   /** Istio and Linkerd trust a second, new root (the control plane copies hold both). */
@@ -109,24 +106,6 @@ export async function meshCluster(options: MeshClusterOptions = {}): Promise<Mes
       await cluster.close()
     },
   }
-}
-
-export interface Run {
-  status: number
-  stdout: string
-  stderr: string
-}
-
-const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
-
-/** The real built CLI, asynchronously (the fake API server runs in this process). */
-export function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '', ...env }, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const status = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0
-      resolve({ status, stdout, stderr })
-    })
-  })
 }
 
 export const AT = ['--at', NOW.toISOString()]

@@ -1,17 +1,8 @@
 // `kubectl meshcert authz` end to end: the real built CLI against a fake cluster, one mesh each.
 import assert from 'node:assert/strict'
 import type { AuthzResult } from '../../plugin/render/diagnose-table.js'
-import { consulSide, istioSide, linkerdCa, linkerdSide, pairPki, startPair, type PairSpec, type RunningPair } from './pair.js'
+import { consulSide, istioSide, linkerdCa, linkerdSide, pairPki, startPair, withPair, type RunningPair } from './pair.js'
 import { meshcert, type CliRun } from './run.js'
-
-async function withPair<T>(spec: PairSpec, use: (pair: RunningPair) => Promise<T>): Promise<T> {
-  const pair = await startPair(spec)
-  try {
-    return await use(pair)
-  } finally {
-    await pair.close()
-  }
-}
 
 const json = (run: CliRun) => JSON.parse(run.stdout) as AuthzResult
 
@@ -30,7 +21,7 @@ describe('kubectl meshcert authz (the built CLI against a fake cluster)', functi
 
   it('allows a request the ALLOW policy matches (headers included) and names the policy and rule', async () => {
     const run = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop', '--method', 'GET', '--path', '/items/7', '--header', 'x-team=shop', '-o', 'json'], pair.cluster.kubeconfigPath)
-    assert.equal(run.status, 0, run.stderr)
+    assert.equal(run.code, 0, run.stderr)
     const r = json(run)
     assert.equal(r.decision.decision, 'ALLOW')
     assert.deepEqual(r.decision.decidedBy, { policy: 'shop/readers', kind: 'AuthorizationPolicy', ruleIndex: 0 })
@@ -39,7 +30,7 @@ describe('kubectl meshcert authz (the built CLI against a fake cluster)', functi
 
   it('denies by default (exit 1) when the header the ALLOW rule needs is missing, listing the rule it considered', async () => {
     const run = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop', '--method', 'GET', '--path', '/items/7'], pair.cluster.kubeconfigPath)
-    assert.equal(run.status, 1)
+    assert.equal(run.code, 1)
     assert.match(run.stdout, /^DENY +shop\/web-\S+ \(cluster\.local\/ns\/shop\/sa\/web\) → shop\/api-\S+:8080 GET \/items\/7$/m)
     assert.match(run.stdout, /^Decided by: the istio default$/m)
     assert.match(run.stdout, /^shop\/readers +AuthorizationPolicy +ALLOW +0 +no +/m)
@@ -47,19 +38,19 @@ describe('kubectl meshcert authz (the built CLI against a fake cluster)', functi
 
   it('decides for a principal that is not a pod (--principal) and refuses --principal with two workloads', async () => {
     const run = await meshcert(['authz', '--principal', 'cluster.local/ns/batch/sa/report', 'deploy/api', '-n', 'shop', '--method', 'GET', '--path', '/items', '--header', 'X-Team=shop', '-o', 'json'], pair.cluster.kubeconfigPath)
-    assert.equal(run.status, 0, run.stderr)
+    assert.equal(run.code, 0, run.stderr)
     assert.equal(json(run).source.principal, 'cluster.local/ns/batch/sa/report')
     const both = await meshcert(['authz', '--principal', 'cluster.local/ns/batch/sa/report', 'deploy/web', 'deploy/api', '-n', 'shop'], pair.cluster.kubeconfigPath)
-    assert.equal(both.status, 2)
+    assert.equal(both.code, 2)
     assert.match(both.stderr, /^error: --principal replaces SRC: give only DST/)
   })
 
   it('rejects a malformed --header and an unknown destination with exit 2', async () => {
     const header = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop', '--header', 'novalue'], pair.cluster.kubeconfigPath)
-    assert.equal(header.status, 2)
+    assert.equal(header.code, 2)
     assert.match(header.stderr, /--header "novalue" is not NAME=VALUE/)
     const missing = await meshcert(['authz', 'deploy/web', 'deploy/nope', '-n', 'shop'], pair.cluster.kubeconfigPath)
-    assert.equal(missing.status, 2)
+    assert.equal(missing.code, 2)
     assert.match(missing.stderr, /deployment "nope" not found in namespace shop/i)
   })
 
@@ -67,7 +58,7 @@ describe('kubectl meshcert authz (the built CLI against a fake cluster)', functi
     const { pki } = await pairPki()
     await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root]), objects: [NOT_FRONTEND, READERS] }, async (p) => {
       const run = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop', '--method', 'GET', '--path', '/items', '--header', 'x-team=shop', '-o', 'json'], p.cluster.kubeconfigPath)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       const r = json(run)
       assert.deepEqual(r.decision.decidedBy, { policy: 'shop/only-frontend', kind: 'AuthorizationPolicy', ruleIndex: 0 })
       assert.ok(r.decision.considered.some((c) => c.policy === 'shop/only-frontend' && c.matched))
@@ -80,7 +71,7 @@ describe('kubectl meshcert authz (the built CLI against a fake cluster)', functi
     const dst = await linkerdSide(trustAnchor, issuer, 'shop', 'api', { annotations: { 'config.linkerd.io/default-inbound-policy': 'deny' } })
     await withPair({ mesh: 'linkerd', src, dst }, async (p) => {
       const run = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop', '-o', 'json'], p.cluster.kubeconfigPath)
-      assert.equal(run.status, 1, run.stderr)
+      assert.equal(run.code, 1, run.stderr)
       const r = json(run)
       assert.equal(r.mesh, 'linkerd')
       assert.equal(r.decision.decision, 'DENY')
@@ -90,7 +81,7 @@ describe('kubectl meshcert authz (the built CLI against a fake cluster)', functi
     const noProxy = await linkerdSide(trustAnchor, issuer, 'shop', 'api', { noProxy: true })
     await withPair({ mesh: 'linkerd', src, dst: noProxy }, async (p) => {
       const run = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop'], p.cluster.kubeconfigPath)
-      assert.equal(run.status, 2)
+      assert.equal(run.code, 2)
       assert.match(run.stderr, /is not in a mesh/)
     })
   })
@@ -100,10 +91,10 @@ describe('kubectl meshcert authz (the built CLI against a fake cluster)', functi
     const intentions = { apiVersion: 'consul.hashicorp.com/v1alpha1', kind: 'ServiceIntentions', metadata: { name: 'api', namespace: 'shop' }, spec: { destination: { name: 'api' }, sources: [{ name: '*', action: 'deny' }, { name: 'frontend', action: 'allow' }] } }
     await withPair({ mesh: 'consul', src: await consulSide(pki, 'shop', 'web'), dst: await consulSide(pki, 'shop', 'api'), objects: [intentions] }, async (p) => {
       const run = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop', '--consul-default', 'allow', '-o', 'json'], p.cluster.kubeconfigPath)
-      assert.equal(run.status, 1, run.stderr)
+      assert.equal(run.code, 1, run.stderr)
       assert.deepEqual(json(run).decision.decidedBy, { policy: 'shop/api', kind: 'ServiceIntentions', ruleIndex: 0 })
       const exact = await meshcert(['authz', '--principal', 'frontend', 'deploy/api', '-n', 'shop', '-o', 'json'], p.cluster.kubeconfigPath)
-      assert.equal(exact.status, 0, exact.stderr)
+      assert.equal(exact.code, 0, exact.stderr)
       assert.equal(json(exact).decision.decidedBy?.ruleIndex, 1)
     })
   })

@@ -7,7 +7,7 @@ import { MeshcertError } from '../../pki/errors.js'
 import { parseWorkloadRef } from '../../plugin/diagnose/targets.js'
 import { linkerdDefaultPolicy } from '../../plugin/diagnose/policies.js'
 import { parseHeaders, parsePort, parseSkew } from '../../plugin/diagnose/flags.js'
-import { workloadChecks, type SideFacts } from '../../plugin/diagnose/workload-checks.js'
+import { workloadChecks, type SideFacts } from '../../mesh/diagnose/index.js'
 import type { AuthzResult } from '../../plugin/render/diagnose-table.js'
 import { DAY, NOW, meshPki, pemBundle, type MeshPki } from '../support/certs.js'
 import { itWithFixtures, readFixture } from '../support/fixtures.js'
@@ -113,7 +113,7 @@ describe('upstream AuthorizationPolicies from ../shared/fixtures through the bui
     try {
       const ask = async (principal: string) => {
         const run = await meshcert(['authz', '--principal', principal, 'deploy/httpbin', '-n', 'foo', '-o', 'json'], pair.cluster.kubeconfigPath)
-        return { status: run.status, result: JSON.parse(run.stdout) as AuthzResult }
+        return { status: run.code, result: JSON.parse(run.stdout) as AuthzResult }
       }
       const deny = await ask('deny')
       assert.equal(deny.status, 1)
@@ -122,7 +122,7 @@ describe('upstream AuthorizationPolicies from ../shared/fixtures through the bui
       assert.equal(allow.status, 0)
       assert.deepEqual(allow.result.decision.decidedBy, { policy: 'foo/httpbin-allow', kind: 'AuthorizationPolicy', ruleIndex: 0 })
       const other = await meshcert(['authz', 'deploy/sleep', 'deploy/httpbin', '-n', 'foo'], pair.cluster.kubeconfigPath)
-      assert.equal(other.status, 1)
+      assert.equal(other.code, 1)
       assert.match(other.stdout, /^Decided by: the istio default$/m)
     } finally {
       await pair.close()
@@ -137,7 +137,7 @@ describe('upstream AuthorizationPolicies from ../shared/fixtures through the bui
     try {
       const run = await meshcert(['diagnose', 'edge/deploy/backend', 'shop/deploy/backend', '--consul-default', 'allow', '--at', '2022-08-11T12:00:00Z', '-o', 'json'], pair.cluster.kubeconfigPath)
       const result = JSON.parse(run.stdout) as { findings: Array<{ check: string; status: string; message: string }>; destination: { identity?: string } }
-      assert.equal(run.status, 0, run.stdout)
+      assert.equal(run.code, 0, run.stdout)
       assert.equal(result.destination.identity, 'spiffe://bc3815c2-1a0f-f3ff-a2e9-20d791f08d00.consul/ns/default/dc/dc1/svc/backend')
       const status = (check: string) => result.findings.filter((f) => f.check === check).map((f) => f.status)
       assert.deepEqual(status('chain.src-verifies-at-dst'), ['pass'])

@@ -4,19 +4,10 @@ import assert from 'node:assert/strict'
 import type { Finding } from '../../pki/finding.js'
 import type { DiagnoseResult } from '../../plugin/diagnose/diagnosis.js'
 import { DAY, HOUR, NOW } from '../support/certs.js'
-import { consulSide, envoyStats, istioSide, linkerdCa, linkerdSide, pairPki, startPair, type PairSpec, type RunningPair } from './pair.js'
+import { consulSide, envoyStats, istioSide, linkerdCa, linkerdSide, pairPki, withPair, type RunningPair } from './pair.js'
 import { meshcert, type CliRun } from './run.js'
 
 const MESH_STRICT = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: 'STRICT' } } }
-
-async function withPair<T>(spec: PairSpec, use: (pair: RunningPair) => Promise<T>): Promise<T> {
-  const pair = await startPair(spec)
-  try {
-    return await use(pair)
-  } finally {
-    await pair.close()
-  }
-}
 
 async function diagnose(pair: RunningPair, extra: string[] = []): Promise<{ run: CliRun; result: DiagnoseResult }> {
   const run = await meshcert(['diagnose', 'deploy/web', 'deploy/api', '-n', 'shop', '-o', 'json', ...extra], pair.cluster.kubeconfigPath)
@@ -38,7 +29,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(pki, 'shop', 'api', [pki.root], { stats })
     await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT] }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 0)
+      assert.equal(run.code, 0)
       assert.equal(result.summary.counts.fail, 0)
       assert.equal(result.summary.counts.warn, 0, JSON.stringify(result.findings.filter((f) => f.status === 'warn')))
       assert.equal(result.mtls?.mode, 'STRICT')
@@ -46,7 +37,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
       assert.match(only(result, 'proxy.tls-stats', 'pass').map((f) => f.message).join('\n'), /completed 40 TLS handshakes/)
       assert.equal(result.source.identity, 'spiffe://cluster.local/ns/shop/sa/web')
       const table = await meshcert(['diagnose', 'deploy/web', 'deploy/api', '-n', 'shop'], pair.cluster.kubeconfigPath)
-      assert.equal(table.status, 0)
+      assert.equal(table.code, 0)
       assert.match(table.stdout, /^ID +STATUS +CHECK \(passes when\) +DETAIL$/m)
       assert.match(table.stdout, /^chain\.src-verifies-at-dst +PASS +SRC's certificate chain verifies against DST's trust bundle/m)
     })
@@ -58,7 +49,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(pki, 'shop', 'api', [pki.root])
     await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT] }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(result.summary.firstFailure?.check, 'certificate.validity')
       assert.match(result.summary.firstFailure!.message, /^SRC shop\/web-\S+'s workload certificate expired at 2026-05-31T12:00:00Z \(1 day before 2026-06-01T12:00:00Z\)/)
       const table = await meshcert(['diagnose', 'deploy/web', 'deploy/api', '-n', 'shop'], pair.cluster.kubeconfigPath)
@@ -74,7 +65,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(pki, 'shop', 'api', [pki.root])
     await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT] }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 0)
+      assert.equal(run.code, 0)
       const [warn] = only(result, 'certificate.rotation', 'warn')
       assert.match(warn!.message, /83\.3% through its lifetime and was due for renewal at 2026-06-01T04:00:00Z \(50% for istio\)/)
     })
@@ -86,7 +77,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(pki, 'shop', 'api', [pki.root], { state: 'WARMING' })
     await withPair({ mesh: 'istio', src, dst }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(result.summary.firstFailure?.check, 'certificate.present')
       assert.match(result.summary.firstFailure!.message, /is still WARMING, not ACTIVE/)
     })
@@ -99,7 +90,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(oldCa, 'shop', 'api', [oldCa.root])
     await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT] }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       const first = result.summary.firstFailure!
       assert.equal(first.check, 'chain.src-verifies-at-dst')
       assert.match(first.message, /chain does not verify against pod shop\/api-\S+ config dump \(istio-proxy :15000\) secret ROOTCA: the issuer "O=cluster\.local, ?CN=Intermediate CA"|root CN=Root CA/)
@@ -117,7 +108,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(oldCa, 'shop', 'api', [oldCa.root])
     await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT] }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(only(result, 'chain.src-verifies-at-dst', 'fail').length, 1)
       assert.equal(only(result, 'chain.dst-verifies-at-src', 'fail').length, 1)
       const [overlap] = only(result, 'bundle.overlap', 'fail')
@@ -131,7 +122,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(pki, 'shop', 'api', [pki.root], { leaf: { uris: ['spiffe://east.example/ns/shop/sa/api'] } })
     await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT] }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       const [bad] = only(result, 'identity.well-formed', 'fail')
       assert.match(bad!.message, /presents spiffe:\/\/east\.example\/ns\/shop\/sa\/api, in trust domain east\.example; expected cluster\.local/)
       assert.match(bad!.fix!, /trustDomainAliases/)
@@ -153,7 +144,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const portLevel = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'api-legacy-port', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'api' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { '8080': { mode: 'PERMISSIVE' } } } }
     await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root]), objects: [MESH_STRICT, portLevel] }, async (pair) => {
       const { run, result } = await diagnose(pair, ['--port', '8080'])
-      assert.equal(run.status, 0)
+      assert.equal(run.code, 0)
       assert.equal(result.mtls?.mode, 'PERMISSIVE')
       assert.match(result.mtls!.source, /PeerAuthentication shop\/api-legacy-port spec\.portLevelMtls\[8080\]/)
       assert.match(only(result, 'mtls.mode', 'warn')[0]!.message, /also accepts plaintext, so mTLS is not enforced/)
@@ -166,7 +157,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const stats = envoyStats({ server: { handshake: 3, connection_error: 214 } })
     await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root], { stats }), objects: [MESH_STRICT, dr] }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       const first = result.summary.firstFailure!
       assert.equal(first.check, 'mtls.mode')
       assert.match(first.message, /DestinationRule shop\/api spec\.trafficPolicy\.tls\.mode is DISABLE/)
@@ -180,7 +171,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const deny = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'only-frontend', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'api' } }, action: 'DENY', rules: [{ from: [{ source: { notPrincipals: ['cluster.local/ns/shop/sa/frontend'] } }] }] } }
     await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root]), objects: [MESH_STRICT, deny] }, async (pair) => {
       const { run, result } = await diagnose(pair, ['--method', 'GET', '--path', '/items'])
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(result.summary.firstFailure?.check, 'authz.allows')
       assert.deepEqual(result.authorization?.decidedBy, { policy: 'shop/only-frontend', kind: 'AuthorizationPolicy', ruleIndex: 0 })
       assert.match(result.summary.firstFailure!.fix!, /shop\/only-frontend rule 0/)
@@ -198,7 +189,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await linkerdSide(trustAnchor, issuer, 'shop', 'api', { stats: metrics, annotations: { 'config.linkerd.io/default-inbound-policy': 'deny' } })
     await withPair({ mesh: 'linkerd', src, dst }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(result.source.identity, 'web.shop.serviceaccount.identity.linkerd.cluster.local')
       assert.equal(only(result, 'chain.src-verifies-at-dst', 'pass').length, 1)
       assert.equal(only(result, 'identity.matches-workload', 'pass').length, 2)
@@ -216,7 +207,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await consulSide(pki, 'shop', 'api', { stats: 'listener.10.244.0.2_20000.ssl.handshake: 12\n' })
     await withPair({ mesh: 'consul', src, dst, objects: [intentions] }, async (pair) => {
       const { run, result } = await diagnose(pair, ['--consul-default', 'allow'])
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(only(result, 'chain.src-verifies-at-dst', 'pass').length, 1)
       assert.equal(only(result, 'bundle.overlap', 'pass').length, 1)
       assert.deepEqual(only(result, 'proxy.tls-stats').map((f) => f.status), ['fail', 'pass'])
@@ -234,7 +225,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const src = await istioSide(pki, 'shop', 'web', [pki.root], { noProxy: true })
     await withPair({ mesh: 'istio', src, dst: await istioSide(pki, 'shop', 'api', [pki.root]) }, async (pair) => {
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(result.summary.firstFailure?.check, 'proxy.present')
       assert.match(result.summary.firstFailure!.fix!, /istio-injection=enabled/)
       assert.match(only(result, 'certificate.present', 'skip')[0]!.message, /^skipped: SRC shop\/web-\S+ has no proxy$/)
@@ -245,14 +236,14 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const { pki } = await pairPki()
     await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root]) }, async (pair) => {
       const missing = await meshcert(['diagnose', 'ghost', 'deploy/api', '-n', 'shop'], pair.cluster.kubeconfigPath)
-      assert.equal(missing.status, 2)
+      assert.equal(missing.code, 2)
       assert.equal(missing.stdout, '')
       assert.match(missing.stderr, /^error: pod "ghost" not found in namespace shop\nFix: check the name and namespace/)
       const port = await meshcert(['diagnose', 'deploy/web', 'deploy/api', '-n', 'shop', '--port', '99999'], pair.cluster.kubeconfigPath)
-      assert.equal(port.status, 2)
+      assert.equal(port.code, 2)
       assert.match(port.stderr, /--port "99999" is not a port number/)
       const bad = await meshcert(['diagnose', 'a/b/c/d', 'deploy/api'], pair.cluster.kubeconfigPath)
-      assert.equal(bad.status, 2)
+      assert.equal(bad.code, 2)
       assert.match(bad.stderr, /SRC "a\/b\/c\/d" is not a workload/)
     })
   })
@@ -262,7 +253,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root]) }, async (pair) => {
       pair.cluster.forbid({ resource: 'deployments', namespace: 'shop' })
       const run = await meshcert(['diagnose', 'deploy/web', 'deploy/api', '-n', 'shop'], pair.cluster.kubeconfigPath)
-      assert.equal(run.status, 3)
+      assert.equal(run.code, 3)
       assert.match(run.stderr, /forbidden: cannot get deployments\.apps in namespace shop/)
     })
   })
@@ -273,14 +264,14 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
       pair.cluster.forbid({ resource: 'authorizationpolicies', group: 'security.istio.io', namespace: 'istio-system' })
       pair.cluster.forbid({ resource: 'pods/portforward', namespace: 'shop', name: pair.dstPod })
       const { run, result } = await diagnose(pair)
-      assert.equal(run.status, 0)
+      assert.equal(run.code, 0)
       const [authz] = only(result, 'authz.allows', 'skip')
       assert.match(authz!.message, /list authorizationpolicies\.security\.istio\.io in namespace istio-system/)
       assert.match(authz!.message, /kubectl create role meshcert-reader -n istio-system --verb=list --resource=authorizationpolicies\.security\.istio\.io/)
       const dstCert = only(result, 'certificate.present', 'skip')[0]!
       assert.match(dstCert.message, /forbidden: cannot create pods\/portforward in namespace shop/)
       const denied = await meshcert(['authz', 'deploy/web', 'deploy/api', '-n', 'shop'], pair.cluster.kubeconfigPath)
-      assert.equal(denied.status, 3)
+      assert.equal(denied.code, 3)
       assert.match(denied.stderr, /^error: forbidden: cannot list authorizationpolicies\.security\.istio\.io in namespace istio-system, so the decision cannot be made/)
     })
   })
@@ -291,7 +282,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     const dst = await istioSide(pki, 'shop', 'api', [pki.root])
     await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT] }, async (pair) => {
       const run = await meshcert(['diagnose', 'legacy/deploy/web', 'shop/svc/api', '--port', '8080', '-o', 'yaml'], pair.cluster.kubeconfigPath)
-      assert.equal(run.status, 0, run.stderr)
+      assert.equal(run.code, 0, run.stderr)
       assert.match(run.stdout, /service: shop\/api/)
       assert.match(run.stdout, /portFrom: "--port 8080: Service port → targetPort 8080"/)
       assert.match(run.stdout, /namespace: legacy/)
@@ -313,7 +304,7 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
     await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root]), objects: [MESH_STRICT] }, async (pair) => {
       const run = await meshcert(['diagnose', 'deploy/web', 'deploy/api', '-n', 'shop', '-o', 'json', '--at', new Date(NOW.getTime() + 7 * DAY).toISOString()], pair.cluster.kubeconfigPath)
       const result = JSON.parse(run.stdout) as DiagnoseResult
-      assert.equal(run.status, 1)
+      assert.equal(run.code, 1)
       assert.equal(only(result, 'certificate.validity', 'fail').length, 2)
     })
   })

@@ -162,6 +162,16 @@ export async function startPair(spec: PairSpec): Promise<RunningPair> {
   return pair
 }
 
+/** Start a pair, hand it to `use`, and close it whatever happens. */
+export async function withPair<T>(spec: PairSpec, use: (pair: RunningPair) => Promise<T>): Promise<T> {
+  const pair = await startPair(spec)
+  try {
+    return await use(pair)
+  } finally {
+    await pair.close()
+  }
+}
+
 /** The PKI of a scenario: the mesh's CA, plus a second (rotated-to) root and a leaf factory. */
 export interface PairPki {
   pki: MeshPki

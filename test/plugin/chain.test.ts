@@ -2,38 +2,18 @@
 // oclif.manifest.json) run as a child process on generated certificate files and on the upstream
 // config dumps. Validity is always judged with --at NOW, never the wall clock.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { ChainReport } from '../../mesh/chain-report.js'
 import { DAY, HOUR, NOW, meshPki, pemBundle, type MeshPki } from '../support/certs.js'
-import { fixturePath, itWithFixtures, readFixture, repoRoot } from '../support/fixtures.js'
+import { runCli, type CliRun } from '../support/cli.js'
+import { fixturePath, itWithFixtures, readFixture } from '../support/fixtures.js'
 
-const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
 const AT = ['--at', NOW.toISOString()]
 
-interface Run {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-function cli(args: string[], options: { cwd?: string; stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '', ...options.env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-    child.stdin.end(options.stdin ?? '')
-  })
-}
-
-function json(run: Run): ChainReport {
+function json(run: CliRun): ChainReport {
   return JSON.parse(run.stdout) as ChainReport
 }
 
@@ -70,8 +50,8 @@ describe('kubectl meshcert chain (the built CLI)', function () {
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   it('a leaf and intermediate verified against the mesh root exit 0 and list the istioctl columns plus identity, key and rotation', async () => {
-    const run = await cli(['chain', '-f', file('chain.pem'), '--trust-bundle', file('root.pem'), ...AT])
-    assert.equal(run.status, 0, run.stderr)
+    const run = await runCli(['chain', '-f', file('chain.pem'), '--trust-bundle', file('root.pem'), ...AT])
+    assert.equal(run.code, 0, run.stderr)
     assert.equal(run.stderr, '')
     const [header, leafRow] = run.stdout.split('\n')
     for (const column of ['RESOURCE NAME', 'TYPE', 'STATUS', 'VALID CERT', 'SERIAL NUMBER', 'NOT AFTER', 'NOT BEFORE', 'IDENTITY', 'ISSUER', 'KEY', 'LIFETIME USED', 'ROTATE AT']) {
@@ -83,20 +63,20 @@ describe('kubectl meshcert chain (the built CLI)', function () {
   })
 
   it('an expired leaf at --at exits 1 and ends with the fix of the first failure', async () => {
-    const run = await cli(['chain', '-f', file('expired.pem'), '--trust-bundle', file('root.pem'), ...AT])
-    assert.equal(run.status, 1)
+    const run = await runCli(['chain', '-f', file('expired.pem'), '--trust-bundle', file('root.pem'), ...AT])
+    assert.equal(run.code, 1)
     assert.match(run.stdout, /does NOT verify/)
     assert.match(run.stdout, /FAIL \[chain\.validity\].*expired at 2026-05-30T12:00:00Z/)
     const lines = run.stdout.trimEnd().split('\n')
     assert.match(lines[lines.length - 1]!, /^Fix: /)
     // The same chain judged before it expired verifies.
-    const earlier = await cli(['chain', '-f', file('expired.pem'), '--trust-bundle', file('root.pem'), '--at', new Date(NOW.getTime() - 2 * DAY - 12 * HOUR).toISOString()])
-    assert.equal(earlier.status, 0, earlier.stdout)
+    const earlier = await runCli(['chain', '-f', file('expired.pem'), '--trust-bundle', file('root.pem'), '--at', new Date(NOW.getTime() - 2 * DAY - 12 * HOUR).toISOString()])
+    assert.equal(earlier.code, 0, earlier.stdout)
   })
 
   it('a chain checked against a root that did not issue it exits 1 and names the bundle roots', async () => {
-    const run = await cli(['chain', '-f', file('chain.pem'), '--trust-bundle', file('other-root.pem'), ...AT, '-o', 'json'])
-    assert.equal(run.status, 1)
+    const run = await runCli(['chain', '-f', file('chain.pem'), '--trust-bundle', file('other-root.pem'), ...AT, '-o', 'json'])
+    assert.equal(run.code, 1)
     const report = json(run)
     assert.equal(report.valid, false)
     const failed = report.chains[0]!.verification.findings.filter((f) => f.status === 'fail')
@@ -105,24 +85,24 @@ describe('kubectl meshcert chain (the built CLI)', function () {
   })
 
   it('without --trust-bundle the self-signed certificate in the input is the root, and the output says so', async () => {
-    const run = await cli(['chain', '-f', file('chain-shuffled-with-root.pem'), ...AT])
-    assert.equal(run.status, 0, run.stdout + run.stderr)
+    const run = await runCli(['chain', '-f', file('chain-shuffled-with-root.pem'), ...AT])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
     assert.match(run.stdout, /against its own self-signed certificate\(s\) \(1 root; no trust bundle given\)/)
     assert.match(run.stdout, /WARN \[chain\.trustAnchors\] no trust bundle given: the self-signed certificate\(s\) in chain-shuffled-with-root\.pem are used as roots/)
-    const report = json(await cli(['chain', '-f', file('chain-shuffled-with-root.pem'), ...AT, '-o', 'json']))
+    const report = json(await runCli(['chain', '-f', file('chain-shuffled-with-root.pem'), ...AT, '-o', 'json']))
     assert.equal(report.chains[0]!.roots.source, 'self-signed-in-input')
   })
 
   it('without --trust-bundle and without a self-signed certificate the chain cannot verify (exit 1) and the fix asks for a bundle', async () => {
-    const run = await cli(['chain', '-f', file('chain.pem'), ...AT])
-    assert.equal(run.status, 1)
+    const run = await runCli(['chain', '-f', file('chain.pem'), ...AT])
+    assert.equal(run.code, 1)
     assert.match(run.stdout, /no roots to verify chain\.pem against/)
     assert.match(run.stdout, /Fix: pass the roots with --trust-bundle FILE\n$/)
   })
 
   it('-o json has the documented fields for every certificate and a verification object', async () => {
-    const run = await cli(['chain', '-f', file('chain.pem'), '--trust-bundle', file('root.pem'), ...AT, '-o', 'json'])
-    assert.equal(run.status, 0)
+    const run = await runCli(['chain', '-f', file('chain.pem'), '--trust-bundle', file('root.pem'), ...AT, '-o', 'json'])
+    assert.equal(run.code, 0)
     const report = json(run)
     assert.equal(report.at, '2026-06-01T12:00:00Z')
     assert.equal(report.valid, true)
@@ -149,32 +129,32 @@ describe('kubectl meshcert chain (the built CLI)', function () {
 
   it('-o yaml carries the same report as -o json', async () => {
     const args = ['chain', '-f', file('chain.pem'), '--trust-bundle', file('root.pem'), ...AT]
-    const [asJson, asYaml] = await Promise.all([cli([...args, '-o', 'json']), cli([...args, '-o', 'yaml'])])
-    assert.equal(asYaml.status, 0)
+    const [asJson, asYaml] = await Promise.all([runCli([...args, '-o', 'json']), runCli([...args, '-o', 'yaml'])])
+    assert.equal(asYaml.code, 0)
     assert.deepEqual(parseYaml(asYaml.stdout), JSON.parse(asJson.stdout))
   })
 
   it('reads DER and stdin (-f -) as well as PEM files', async () => {
-    const der = await cli(['chain', '-f', file('leaf.der'), '--trust-bundle', file('root.pem'), ...AT, '-o', 'json'])
+    const der = await runCli(['chain', '-f', file('leaf.der'), '--trust-bundle', file('root.pem'), ...AT, '-o', 'json'])
     // The leaf alone cannot reach the root without its intermediate.
-    assert.equal(der.status, 1)
+    assert.equal(der.code, 1)
     assert.equal(json(der).rows[0]!.type, 'Cert Chain')
-    const piped = await cli(['chain', '-f', '-', '--trust-bundle', file('root.pem'), ...AT], { stdin: pemBundle(await pki.workload('default', 'piped'), pki.intermediate) })
-    assert.equal(piped.status, 0, piped.stderr)
+    const piped = await runCli(['chain', '-f', '-', '--trust-bundle', file('root.pem'), ...AT], { stdin: pemBundle(await pki.workload('default', 'piped'), pki.intermediate) })
+    assert.equal(piped.code, 0, piped.stderr)
     assert.match(piped.stdout, /^stdin\s+Cert Chain/m)
   })
 
   it('--config-dump verifies the workload chain against the dump\'s own ROOTCA', async () => {
-    const run = await cli(['chain', '--config-dump', file('dump.json'), ...AT])
-    assert.equal(run.status, 0, run.stdout + run.stderr)
+    const run = await runCli(['chain', '--config-dump', file('dump.json'), ...AT])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
     assert.match(run.stdout, /^default\s+Cert Chain\s+ACTIVE\s+true/m)
     assert.match(run.stdout, /^ROOTCA\s+CA\s+ACTIVE\s+true/m)
     assert.match(run.stdout, /default: chain verifies at 2026-06-01T12:00:00Z against the dump's ROOTCA \(1 root\)\./)
   })
 
   itWithFixtures("on istioctl's own secret dump the rows match istioctl's golden table, and the expired leaf fails", async () => {
-    const run = await cli(['chain', '--config-dump', fixturePath('configdumps/istio-secret/config_dump.json'), ...AT])
-    assert.equal(run.status, 1)
+    const run = await runCli(['chain', '--config-dump', fixturePath('configdumps/istio-secret/config_dump.json'), ...AT])
+    assert.equal(run.code, 1)
     const golden = readFixture('configdumps/istio-secret/output.txt').trimEnd().split('\n').slice(1)
     const ours = run.stdout.split('\n')
     for (const line of golden) {
@@ -191,7 +171,7 @@ describe('kubectl meshcert chain (the built CLI)', function () {
   })
 
   itWithFixtures('on a Consul dataplane dump every inline TLS context is verified against its own trusted_ca', async () => {
-    const report = json(await cli(['chain', '--config-dump', fixturePath('configdumps/consul/test_config_dump.json'), '--at', '2022-08-11T00:00:00Z', '-o', 'json']))
+    const report = json(await runCli(['chain', '--config-dump', fixturePath('configdumps/consul/test_config_dump.json'), '--at', '2022-08-11T00:00:00Z', '-o', 'json']))
     const contexts = report.chains.filter((c) => c.name !== 'default')
     assert.ok(contexts.length >= 3)
     for (const chain of contexts) {
@@ -217,8 +197,8 @@ describe('kubectl meshcert chain (the built CLI)', function () {
     ]
     for (const [what, args, message] of cases) {
       it(`${what} is refused with exit 2 and a fix`, async () => {
-        const run = await cli(args())
-        assert.equal(run.status, 2, run.stdout + run.stderr)
+        const run = await runCli(args())
+        assert.equal(run.code, 2, run.stdout + run.stderr)
         assert.equal(run.stdout, '', 'nothing but the result goes to stdout')
         assert.match(run.stderr, message)
         assert.doesNotMatch(run.stderr, /\n\s+at .*\.js:\d+/, 'no stack trace')
@@ -226,13 +206,13 @@ describe('kubectl meshcert chain (the built CLI)', function () {
     }
 
     it('the private key is never echoed when a key file is passed', async () => {
-      const run = await cli(['chain', '-f', file('tls.key')])
+      const run = await runCli(['chain', '-f', file('tls.key')])
       assert.doesNotMatch(run.stderr + run.stdout, /BEGIN PRIVATE KEY|MII/)
     })
   })
 
   it('colour is used only on a TTY: piped output has no escape codes even when NO_COLOR is unset', async () => {
-    const run = await cli(['chain', '-f', file('expired.pem'), '--trust-bundle', file('root.pem'), ...AT], { env: { NO_COLOR: '' } })
+    const run = await runCli(['chain', '-f', file('expired.pem'), '--trust-bundle', file('root.pem'), ...AT], { env: { NO_COLOR: '' } })
     assert.ok(!(run.stdout + run.stderr).includes(String.fromCharCode(27)), 'no ANSI escape')
   })
 })

@@ -1,6 +1,6 @@
 // Checks 1–6 of the diagnosis (proxy, certificate, validity/rotation, chain both ways, bundles,
 // identities) over the facts gathered for both sides. Pure: facts and `now` in, findings out;
-// pki/ does the X.509 work. (Candidate for mesh/diagnose/: it imports nothing from plugin/.)
+// pki/ does the X.509 work; plugin/diagnose gathers the facts (proxy material through port-forward).
 import {
   certificateFacts,
   decodeCertificates,
@@ -17,10 +17,30 @@ import {
   type X509Certificate,
 } from '../../pki/index.js'
 import { MeshcertError } from '../../pki/errors.js'
-import type { MeshName } from '../../mesh/detect.js'
-import { parseConsulIdentity } from '../../mesh/consul/index.js'
-import { skipped } from '../../mesh/diagnose/index.js'
-import type { PemData, ProxyMaterial } from './proxy.js'
+import type { MeshName } from '../detect.js'
+import { parseConsulIdentity } from '../consul/index.js'
+import { skipped } from './result.js'
+
+export interface PemData {
+  data: string | Uint8Array
+  origin: string
+}
+
+/** The certificate material of one proxy, or why there is none. */
+export interface ProxyMaterial {
+  /** ACTIVE / WARMING (Envoy secret state), PRESENTED (Linkerd handshake), or NONE. */
+  state: string
+  chain?: PemData
+  bundle?: PemData
+  /** Why no certificate could be read (the proxy has none yet, the admin port refused, …). */
+  problem?: string
+  fix?: string
+  /** The read was refused by RBAC or the proxy could not be reached: the checks skip rather than fail. */
+  unreadable?: boolean
+  /** `/stats?filter=ssl` (Envoy) or `/metrics` (Linkerd) text, when it could be read. */
+  stats?: string
+  statsProblem?: string
+}
 
 export type Role = 'SRC' | 'DST'
 
