@@ -1,9 +1,11 @@
 // The fake cluster against the real @kubernetes/client-node, loaded from the kubeconfig it writes:
 // the same calls the plugin makes (CoreV1Api, CustomObjectsApi, informers, PortForward).
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
+import { request, type IncomingMessage } from 'node:http'
+import { get as httpsGet } from 'node:https'
 import { createServer, type Server, type Socket } from 'node:net'
 import { once } from 'node:events'
+import { WebSocket } from 'ws'
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, PortForward, type V1Pod } from '@kubernetes/client-node'
 import { NOW } from '../support/certs.js'
 import { envoySecretsConfigDump, meshScenario, startEnvoyAdmin, startFakeCluster, type FakeCluster, type LoopbackEndpoint, type MeshScenario } from './index.js'
@@ -246,7 +248,8 @@ spec: {mtls: {mode: STRICT}}
 
   describe('pods/portforward', function () {
     let envoy: LoopbackEndpoint
-    let local: Server
+    // Every forward() opens its own local listener; all of them are closed after the block.
+    const locals = new Set<Server>()
     const sockets = new Set<Socket>()
     let workload: MeshScenario['workloads'][number]
 
@@ -258,7 +261,7 @@ spec: {mtls: {mode: STRICT}}
 
     after(async function () {
       for (const s of sockets) s.destroy()
-      local?.close()
+      await Promise.all([...locals].map((l) => new Promise<void>((resolve) => l.close(() => resolve()))))
       await envoy?.close()
     })
 
@@ -266,7 +269,7 @@ spec: {mtls: {mode: STRICT}}
     async function forward(ns: string, pod: string, port: number, errors: string[]): Promise<number> {
       const kc = client(cluster)
       const pf = new PortForward(kc)
-      local = createServer((socket) => {
+      const local = createServer((socket) => {
         sockets.add(socket)
         // The first frame on the error channel carries only the port number: nothing to report.
         const err = { write: (b: Buffer) => b.length > 0 && errors.push(b.toString('utf8')) }
@@ -282,6 +285,7 @@ spec: {mtls: {mode: STRICT}}
           },
         )
       })
+      locals.add(local)
       local.listen(0, '127.0.0.1')
       await once(local, 'listening')
       return (local.address() as { port: number }).port
@@ -338,5 +342,33 @@ spec: {mtls: {mode: STRICT}}
       assert.match(denied[0]!, /403/)
       assert.equal(cluster.requests.at(-1)?.status, 403)
     })
+  })
+})
+
+describe('fake cluster shutdown', function () {
+  it('ends open watch streams and port-forward WebSockets when it closes, so nothing keeps the process alive', async function () {
+    const scenario = await meshScenario({ istioNamespaces: ['shop'], appsPerNamespace: 1 })
+    const cluster = await startFakeCluster({ objects: scenario.objects })
+    const workload = scenario.workloads[0]!
+    const envoy = await startEnvoyAdmin(envoySecretsConfigDump(workload.chainPem, scenario.istio.root.pem, NOW))
+    try {
+      cluster.setPortForward(workload.namespace, workload.pod, 15000, envoy)
+      const token = (cluster.kubeconfigEntry.user as { token: string }).token
+      const headers = { authorization: `Bearer ${token}` }
+      const watch = httpsGet(`${cluster.url}/api/v1/namespaces/shop/pods?watch=true&allowWatchBookmarks=true`, { ca: cluster.caPem, headers })
+      const [watchResponse] = (await once(watch, 'response')) as [IncomingMessage]
+      // The server cutting the stream is what this test wants: the client sees it as an "aborted" error.
+      const watchEnded = new Promise<void>((resolve) => watchResponse.on('error', () => undefined).on('close', resolve))
+      watchResponse.resume()
+      const ws = new WebSocket(`${cluster.url.replace('https', 'wss')}/api/v1/namespaces/${workload.namespace}/pods/${workload.pod}/portforward?ports=15000`, ['v4.channel.k8s.io'], { ca: cluster.caPem, headers })
+      await once(ws, 'open')
+      const wsClosed = once(ws, 'close')
+      await cluster.close()
+      await watchEnded
+      await wsClosed
+      assert.equal(ws.readyState, WebSocket.CLOSED)
+    } finally {
+      await envoy.close()
+    }
   })
 })

@@ -4,6 +4,7 @@ export { startFakeCluster, mergedKubeconfig } from './server.js'
 export type { FakeCluster, FakeClusterOptions, ForbidRule, RequestRecord, AuthMode } from './server.js'
 export { parseObjects } from './store.js'
 export type { KubeObject, ObjectMeta, ObjectRef, ObjectsInput, ObjectStore } from './store.js'
+export { InvalidObjectError, validateAgainstCrds, crdFixturesPresent } from './validation.js'
 export { builtinResources } from './discovery.js'
 export type { ResourceType, PrinterColumn } from './discovery.js'
 export { startEnvoyAdmin, startTlsEndpoint, renderConfigDump } from './endpoints.js'
@@ -14,6 +15,8 @@ export {
   certManagerCertificate,
   certManagerSecret,
   configMap,
+  CONSUL_DEFAULT_TRUST_DOMAIN,
+  consulPki,
   envoySecretsConfigDump,
   istioCacertsSecret,
   istioRootCertConfigMap,
@@ -28,4 +31,4 @@ export {
   sidecar,
   workload,
 } from './scenarios.js'
-export type { BigClusterOptions, CertificateOptions, LinkerdPki, Mesh, MeshScenario, MeshScenarioOptions, ScenarioWorkload, SidecarOptions, WorkloadOptions } from './scenarios.js'
+export type { BigClusterOptions, CertificateOptions, ConsulPki, LinkerdPki, Mesh, MeshScenario, MeshScenarioOptions, ScenarioWorkload, SidecarOptions, WorkloadOptions } from './scenarios.js'

@@ -1,11 +1,13 @@
 // The fake cluster's parts on their own: selectors, the store's history, Table ages, the Envoy
 // admin stand-in, the TLS endpoint and the scenario generators.
 import assert from 'node:assert/strict'
+import { X509Certificate } from 'node:crypto'
 import { connect } from 'node:tls'
 import { once } from 'node:events'
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { meshPki, NOW } from '../support/certs.js'
-import { bigCluster, envoySecretsConfigDump, meshScenario, parseObjects, renderConfigDump, startEnvoyAdmin, startFakeCluster, startTlsEndpoint } from './index.js'
+import { describeWithFixtures, readFixture } from '../support/fixtures.js'
+import { bigCluster, consulPki, envoySecretsConfigDump, InvalidObjectError, meshScenario, parseObjects, validateAgainstCrds, type KubeObject, renderConfigDump, startEnvoyAdmin, startFakeCluster, startTlsEndpoint } from './index.js'
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js'
 import { ObjectStore } from './store.js'
 import { evaluateJsonPath, humanDuration } from './table.js'
@@ -186,6 +188,84 @@ describe('fake cluster scenarios', function () {
       } while (token)
       assert.equal(pods, 5000)
       assert.equal(cluster.requestCount(), 10)
+    } finally {
+      await cluster.close()
+    }
+  })
+})
+
+describe('fake cluster Consul Connect certificates', function () {
+  it('gives Consul pods a Connect leaf with the svc SPIFFE URI, signed directly by the Consul root', async function () {
+    const scenario = await meshScenario({ consulNamespaces: ['payments'], appsPerNamespace: 2 })
+    const consul = scenario.workloads.filter((w) => w.mesh === 'consul')
+    assert.equal(consul.length, 2)
+    const root = new X509Certificate(scenario.consul.root.pem)
+    assert.match(scenario.consul.trustDomain, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.consul$/)
+    assert.equal(root.subjectAltName, `URI:spiffe://${scenario.consul.trustDomain}`)
+    assert.match(root.subject, /^CN=pri-[0-9a-f]{8}\.consul\.ca\.[0-9a-f]{8}\.consul$/)
+    for (const w of consul) {
+      const leaf = new X509Certificate(w.chainPem)
+      assert.equal(leaf.subjectAltName, `URI:spiffe://${scenario.consul.trustDomain}/ns/default/dc/dc1/svc/${w.serviceAccount}`)
+      assert.ok(!leaf.subject, 'Consul leaves have an empty subject')
+      assert.equal(leaf.verify(root.publicKey), true)
+      assert.equal(leaf.checkIssued(root), true)
+      assert.equal(w.chainPem, w.cert.pem, 'the dataplane presents the leaf alone')
+    }
+  })
+
+  it('keeps Istio SVIDs for Istio pods, not Consul URIs', async function () {
+    const scenario = await meshScenario({ appsPerNamespace: 1 })
+    const istio = scenario.workloads.find((w) => w.mesh === 'istio')!
+    const leaf = new X509Certificate(istio.cert.pem)
+    assert.equal(leaf.subjectAltName, `URI:spiffe://cluster.local/ns/${istio.namespace}/sa/${istio.serviceAccount}`)
+    assert.equal(leaf.checkIssued(new X509Certificate(scenario.consul.root.pem)), false)
+  })
+
+  it('refuses a Consul trust domain that is not <uuid>.consul', async function () {
+    await assert.rejects(consulPki('cluster.local'), /consul trust domain cluster\.local: expected <uuid>\.consul/)
+  })
+})
+
+describeWithFixtures('fake cluster CRD schema validation', function () {
+  const certificate = (spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'web', namespace: 'shop' }, spec })
+
+  it('accepts objects the upstream CRD schema accepts, and every object of the mesh scenario', async function () {
+    const scenario = await meshScenario()
+    assert.doesNotThrow(() => validateAgainstCrds(scenario.objects))
+    const store = new ObjectStore({ validate: validateAgainstCrds })
+    store.apply(parseObjects(readFixture('crds/cert-manager/cert-manager.io_certificates.yaml')))
+    const [stored] = store.apply(certificate({ secretName: 'web-tls', dnsNames: ['web.shop.svc'], issuerRef: { name: 'mesh-ca', kind: 'Issuer' } }))
+    assert.equal(stored!.metadata.name, 'web')
+  })
+
+  it('makes apply and startFakeCluster throw naming the object, the field path and the reason', async function () {
+    const bad = certificate({ secretName: 42, issuerRef: { name: 'mesh-ca' }, dnsName: ['typo'] })
+    const cluster = await startFakeCluster({ objects: [] })
+    try {
+      assert.throws(
+        () => cluster.apply(bad),
+        (err: unknown) => {
+          assert.ok(err instanceof InvalidObjectError)
+          assert.match(err.message, /^Certificate shop\/web \(cert-manager\.io\/v1\) is invalid/)
+          assert.ok(err.problems.includes('/spec/secretName must be string'), err.problems.join('; '))
+          assert.ok(err.problems.includes('spec.dnsName: unknown field'), err.problems.join('; '))
+          return true
+        },
+      )
+      assert.equal(cluster.store.size(), 0, 'nothing of a refused apply is stored')
+    } finally {
+      await cluster.close()
+    }
+    await assert.rejects(startFakeCluster({ objects: [bad] }), /Certificate shop\/web .*\n {2}\/spec\/secretName must be string/)
+  })
+
+  it('lets kinds without an upstream CRD through, and validates nothing when turned off', async function () {
+    const bad = certificate({ secretName: 42 })
+    assert.doesNotThrow(() => validateAgainstCrds([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' }, data: { a: 'b' } }]))
+    assert.doesNotThrow(() => validateAgainstCrds([{ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'x' }, spec: { anything: 1 } }]))
+    const cluster = await startFakeCluster({ objects: [bad], validateCrds: false })
+    try {
+      assert.equal(cluster.apply(bad).length, 1)
     } finally {
       await cluster.close()
     }

@@ -312,9 +312,44 @@ export async function linkerdPki(trustDomain = 'cluster.local', now = NOW): Prom
   }
 }
 
+/**
+ * Consul's built-in Connect CA: a self-signed root (CN `pri-<id>.consul.ca.<td prefix>.consul`, URI SAN
+ * `spiffe://<trust-domain>`) that signs 72h service leaves directly, each with an empty subject and
+ * the URI SAN `spiffe://<trust-domain>/ns/<ns>/dc/<dc>/svc/<service>` — the shapes in the upstream
+ * consul config dump fixture.
+ */
+export interface ConsulPki {
+  root: Issued
+  /** `<cluster uuid>.consul`. */
+  trustDomain: string
+  datacenter: string
+  /** A Connect leaf for `service` in Consul namespace `ns` (OSS: always `default`). */
+  workload(service: string, ns?: string): Promise<Issued>
+}
+
+export const CONSUL_DEFAULT_TRUST_DOMAIN = '7c9d2f4e-1a3b-4c5d-8e6f-0a1b2c3d4e5f.consul'
+
+export async function consulPki(trustDomain = CONSUL_DEFAULT_TRUST_DOMAIN, datacenter = 'dc1', now = NOW): Promise<ConsulPki> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.consul$/.test(trustDomain)) throw new Error(`consul trust domain ${trustDomain}: expected <uuid>.consul`)
+  // Consul names the root after a random 8-character id; derived from the trust domain here so runs repeat.
+  const rootId = createHash('sha256').update(trustDomain).digest('hex').slice(0, 8)
+  const root = await issue({ subject: `CN=pri-${rootId}.consul.ca.${trustDomain.slice(0, 8)}.consul`, uris: [`spiffe://${trustDomain}`], notBefore: new Date(now.getTime() - 30 * DAY), notAfter: new Date(now.getTime() + 3650 * DAY), isCA: true })
+  return {
+    root,
+    trustDomain,
+    datacenter,
+    workload: (service, ns = 'default') =>
+      issue({ subject: '', uris: [`spiffe://${trustDomain}/ns/${ns}/dc/${datacenter}/svc/${service}`], notBefore: new Date(now.getTime() - 6 * HOUR), notAfter: new Date(now.getTime() + 66 * HOUR) }, root),
+  }
+}
+
 export interface MeshScenarioOptions {
   now?: Date
+  /** Trust domain of Istio and Linkerd (default cluster.local). */
   trustDomain?: string
+  /** Consul's trust domain, `<uuid>.consul`. */
+  consulTrustDomain?: string
+  consulDatacenter?: string
   istioNamespaces?: string[]
   linkerdNamespaces?: string[]
   consulNamespaces?: string[]
@@ -336,6 +371,7 @@ export interface ScenarioWorkload {
 export interface MeshScenario {
   istio: MeshPki
   linkerd: LinkerdPki
+  consul: ConsulPki
   /** Every object, ready for `startFakeCluster({ objects })`. */
   objects: KubeObject[]
   workloads: ScenarioWorkload[]
@@ -352,6 +388,7 @@ export async function meshScenario(opts: MeshScenarioOptions = {}): Promise<Mesh
   const trustDomain = opts.trustDomain ?? 'cluster.local'
   const istio = await meshPki(trustDomain, now)
   const linkerd = await linkerdPki(trustDomain, now)
+  const consul = await consulPki(opts.consulTrustDomain, opts.consulDatacenter, now)
   const istioKey = await istio.intermediate.keyPem()
   const objects: KubeObject[] = [namespace('istio-system'), istioCacertsSecret(istio, istioKey), istioRootCertConfigMap('istio-system', istio.root.pem)]
   objects.push(namespace('linkerd'), linkerdTrustRootsConfigMap(linkerd.trustAnchor.pem), linkerdIssuerSecret(linkerd.issuer.pem, await linkerd.issuer.keyPem(), 'kubernetes.io/tls', linkerd.trustAnchor.pem))
@@ -366,8 +403,10 @@ export async function meshScenario(opts: MeshScenarioOptions = {}): Promise<Mesh
       const made = workload(ns, app, { mesh, sidecar: { trustAnchorsPem: linkerd.trustAnchor.pem, trustDomain }, ipBase: workloads.length })
       objects.push(...made)
       const pod = made.find((o) => o.kind === 'Pod')!
-      const cert = mesh === 'linkerd' ? await linkerd.workload(ns, app) : await istio.workload(ns, app)
-      const chainPem = mesh === 'linkerd' ? pemBundle(cert, linkerd.issuer) : pemBundle(cert, istio.intermediate)
+      // The Consul service is the pod's connect-service annotation (the app name here).
+      const cert = mesh === 'linkerd' ? await linkerd.workload(ns, app) : mesh === 'consul' ? await consul.workload(app) : await istio.workload(ns, app)
+      // Consul's root signs leaves directly: the dataplane presents the leaf alone.
+      const chainPem = mesh === 'linkerd' ? pemBundle(cert, linkerd.issuer) : mesh === 'consul' ? pemBundle(cert) : pemBundle(cert, istio.intermediate)
       workloads.push({ mesh, namespace: ns, pod: pod.metadata.name, serviceAccount: app, cert, chainPem })
     }
   }
@@ -381,7 +420,7 @@ export async function meshScenario(opts: MeshScenarioOptions = {}): Promise<Mesh
     certManagerCertificate(gatewayNs, 'shop-gateway', { secretName: 'shop-gateway-tls', dnsNames: ['shop.example.com'], duration: '2160h', renewBefore: '360h', notBefore: gatewayCert.cert.notBefore, notAfter: gatewayCert.cert.notAfter, renewalTime: new Date(gatewayCert.cert.notAfter.getTime() - 15 * DAY) }),
     certManagerSecret(gatewayNs, 'shop-gateway', 'shop-gateway-tls', pemBundle(gatewayCert, istio.intermediate), await gatewayCert.keyPem(), istio.root.pem),
   )
-  return { istio, linkerd, objects, workloads, istioIntermediateKeyPem: istioKey }
+  return { istio, linkerd, consul, objects, workloads, istioIntermediateKeyPem: istioKey }
 }
 
 export interface BigClusterOptions {

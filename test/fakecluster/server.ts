@@ -17,6 +17,7 @@ import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, S
 import { badRequest, CONTINUE_EXPIRED, expired, forbidden, methodNotAllowed, notFound, resourceNotFound, unauthorized, type StatusBody } from './status.js'
 import { ObjectStore, type KubeObject, type ObjectRef, type ObjectsInput } from './store.js'
 import { toTable, wantsTable } from './table.js'
+import { validateAgainstCrds } from './validation.js'
 import { serveWatch } from './watch.js'
 
 export type AuthMode = 'token' | 'clientCertificate'
@@ -44,6 +45,12 @@ export interface FakeClusterOptions {
   bookmarkIntervalMs?: number
   /** Watch history length before older resourceVersions expire. */
   historyLimit?: number
+  /**
+   * Validate objects of kinds with an upstream CRD in ../shared/fixtures/crds against its schema;
+   * `apply` and `startFakeCluster` throw InvalidObjectError for a rejected one. Default: on when
+   * the fixtures are there (nothing to validate against otherwise).
+   */
+  validateCrds?: boolean
 }
 
 /** Answer 403 for matching requests. Unset fields match anything. */
@@ -166,7 +173,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   const authMode = options.auth ?? 'token'
   const registry = new ResourceRegistry()
   for (const t of options.resources ?? []) registry.add(t)
-  const store = new ObjectStore({ registry, defaultNamespace: namespace, ...(options.creationTime ? { creationTime: options.creationTime } : {}), ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}) })
+  const store = new ObjectStore({ registry, defaultNamespace: namespace, ...(options.creationTime ? { creationTime: options.creationTime } : {}), ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}), ...(options.validateCrds !== false ? { validate: validateAgainstCrds } : {}) })
   if (options.objects !== undefined) store.apply(options.objects)
 
   let token = randomBytes(24).toString('base64url')

@@ -55,6 +55,8 @@ export interface StoreOptions {
   autoCreateNamespaces?: boolean
   /** Events kept for watches to resume from; older resourceVersions get 410 Expired. */
   historyLimit?: number
+  /** Checks a whole apply before anything is stored; throws to refuse it (as the apiserver's validation). */
+  validate?: (objects: readonly KubeObject[]) => void
 }
 
 /** Objects given as JS values or as (multi-document) YAML text, `kind: List` included. */
@@ -108,7 +110,8 @@ export class ObjectStore {
   private revision = 1000
   /** Watches from a resourceVersion below this are expired. */
   private compactedRevision = 1000
-  private readonly options: Required<Omit<StoreOptions, 'registry'>>
+  private readonly options: Required<Omit<StoreOptions, 'registry' | 'validate'>>
+  private readonly validate: ((objects: readonly KubeObject[]) => void) | undefined
 
   constructor(options: StoreOptions = {}) {
     this.registry = options.registry ?? new ResourceRegistry()
@@ -118,6 +121,7 @@ export class ObjectStore {
       autoCreateNamespaces: options.autoCreateNamespaces ?? true,
       historyLimit: options.historyLimit ?? 100_000,
     }
+    this.validate = options.validate
   }
 
   /** The current resourceVersion (of the last write). */
@@ -143,7 +147,9 @@ export class ObjectStore {
 
   /** Create or replace objects (as `kubectl apply` would), emitting ADDED/MODIFIED events. */
   apply(input: ObjectsInput): KubeObject[] {
-    return parseObjects(input).map((obj) => this.put(obj))
+    const objects = parseObjects(input)
+    this.validate?.(objects)
+    return objects.map((obj) => this.put(obj))
   }
 
   private put(input: KubeObject): KubeObject {
