@@ -2,31 +2,13 @@
 // namespace frontend was re-issued from the NEW root during a root rotation, while namespace
 // backend's api still trusts only the OLD root — and an AuthorizationPolicy on api. Runs the real
 // `kubectl-meshcert` binary against it through a kubeconfig, printing each command and its output.
-import { spawn } from 'node:child_process'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { NOW, meshPki } from '../test/support/certs.js'
 import { envoyStats, istioSide, startPair } from '../test/diagnose-cli/pair.js'
-
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
-const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
+import { runCli } from '../test/support/cli.js'
 
 export interface DiagnoseDemoOptions {
   /** Where output goes (default: stdout). */
   print?: (text: string) => void
-}
-
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }))
-    child.stdin.end()
-  })
 }
 
 /** Runs the steps; returns true when every command exited as expected. */
@@ -54,11 +36,11 @@ export async function diagnoseDemo(options: DiagnoseDemoOptions = {}): Promise<b
     print(`\nmeshcert demo: diagnose and authz against a fake cluster (${pair.cluster.url}), judged at ${NOW.toISOString().replace('.000Z', 'Z')}\n`)
     for (const step of steps) {
       print(`\n# ${step.explain}\n$ kubectl meshcert ${step.args.join(' ')}\n`)
-      const result = await run([...step.args, ...kube])
+      const result = await runCli([...step.args, ...kube])
       print(result.stdout)
       if (result.stderr) print(result.stderr)
-      print(`(exit ${result.status})\n`)
-      if (result.status !== step.expect) ok = false
+      print(`(exit ${result.code})\n`)
+      if (result.code !== step.expect) ok = false
     }
   } finally {
     await pair.close()

@@ -3,15 +3,10 @@
 // Without a kubeconfig it starts its own fake cluster holding mesh certificate material in every
 // state `status` reports (expiring CA, expired root copy, not-Ready and stuck Certificates, an old
 // intermediate, a broken Linkerd issuer chain, gateway problems), judged at the scenario's NOW.
-import { spawn } from 'node:child_process'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { startFakeCluster } from '../test/fakecluster/index.js'
 import { NOW } from '../test/support/certs.js'
+import { runCli } from '../test/support/cli.js'
 import { statusScenario } from '../test/status/scenario.js'
-
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
-const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
 
 export interface StatusDemoOptions {
   /** A kubeconfig of a running (fake) cluster; default: start one with the status scenario. */
@@ -20,18 +15,6 @@ export interface StatusDemoOptions {
   at?: Date
   /** Where output goes (default: stdout). */
   print?: (text: string) => void
-}
-
-function run(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolvePromise({ status, stdout, stderr }))
-  })
 }
 
 /** Run the `status` and `load` demo steps. Resolves when done; the fake cluster it started is closed. */
@@ -49,9 +32,9 @@ export async function statusDemo(options: StatusDemoOptions = {}): Promise<void>
     ]
     for (const step of steps) {
       print(`\n# ${step.title}\n$ kubectl meshcert ${step.args.join(' ')}\n`)
-      const result = await run(step.args[0] === 'load' ? step.args : [...step.args, '--kubeconfig', kubeconfig])
+      const result = await runCli(step.args[0] === 'load' ? step.args : [...step.args, '--kubeconfig', kubeconfig])
       const out = step.args.includes('prometheus') ? result.stdout.split('\n').slice(0, 12).join('\n') + '\n…\n' : result.stdout
-      print(out + result.stderr + `(exit ${result.status})\n`)
+      print(out + result.stderr + `(exit ${result.code})\n`)
     }
   } finally {
     await own?.close()

@@ -85,7 +85,10 @@ export interface Condition {
   lastTransitionTime?: string
 }
 
+/** The condition of `type` in `status.conditions`; undefined when absent, or when the list is not a list (a malformed object is read, not thrown on). */
 export function conditionOf(obj: KubeObject | undefined, type: string): Condition | undefined {
-  const conditions = (obj?.status as { conditions?: Condition[] } | undefined)?.conditions
-  return conditions?.find((c) => c.type === type)
+  const status = obj?.status
+  const conditions: unknown = typeof status === 'object' && status !== null ? (status as { conditions?: unknown }).conditions : undefined
+  if (!Array.isArray(conditions)) return undefined
+  return conditions.find((c): c is Condition => typeof c === 'object' && c !== null && (c as { type?: unknown }).type === type)
 }

@@ -1,5 +1,9 @@
 // cert-manager Certificates as facts: what was asked (spec), what cert-manager says (Ready
-// condition, notAfter, renewalTime), and Issuers' readiness. Pure; `now` is a parameter.
+// condition, notBefore/notAfter, renewalTime), and Issuers' readiness. The one reader of these
+// objects: `ca` and `status` both judge what it returns. Pure; `now` is a parameter, and only
+// `renewalOverdue` needs it. Objects come from the API server or from users' files, so every field
+// is checked for its type: a malformed field is left out (or recorded in `problems`), never thrown.
+import { parseGoDuration } from '../../pki/index.js'
 import { conditionOf, refOf, type KubeObject } from '../objects.js'
 
 export interface IssuerRef {
@@ -8,43 +12,99 @@ export interface IssuerRef {
   group: string
 }
 
-export interface CertificateStatusFacts {
+/** What a Certificate object says, read without judging it. */
+export interface CertificateObjectFacts {
+  /** `ns/name` for messages. */
   ref: string
+  namespace: string
+  name: string
   secretName?: string
   issuerRef: IssuerRef
+  commonName?: string
+  dnsNames: string[]
+  uris: string[]
+  /** spec.duration as written, for messages. */
   duration?: string
+  /** spec.duration in ms, when it is a Go duration (absent: cert-manager's default, 2160h). */
+  durationMs?: number
   renewBefore?: string
   isCA: boolean
+  /** The Ready condition's status as cert-manager writes it ('True' | 'False' | 'Unknown'); 'Unknown' when there is none. */
+  readyStatus: string
+  /** readyStatus is 'True'. */
   ready: boolean
   /** Ready condition reason and message (why it is not ready). */
   readyReason?: string
   readyMessage?: string
+  /** status times as written (RFC 3339), each present only when it is a valid date. */
   notBefore?: string
   notAfter?: string
   renewalTime?: string
+  /** Problems with the object itself (an unparseable spec.duration). */
+  problems: string[]
+}
+
+export interface CertificateStatusFacts extends CertificateObjectFacts {
   /** renewalTime has passed at `now` and the certificate is not Ready: renewal is stuck. */
   renewalOverdue: boolean
 }
 
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {})
+
 export function issuerRefOf(certificate: KubeObject): IssuerRef {
-  const ref = (certificate.spec as { issuerRef?: Partial<IssuerRef> } | undefined)?.issuerRef ?? {}
-  return { name: ref.name ?? '', kind: ref.kind ?? 'Issuer', group: ref.group ?? 'cert-manager.io' }
+  const ref = record(record(certificate.spec).issuerRef)
+  const text = (v: unknown, fallback: string): string => (typeof v === 'string' ? v : fallback)
+  return { name: text(ref.name, ''), kind: text(ref.kind, 'Issuer'), group: text(ref.group, 'cert-manager.io') }
 }
 
-export function certificateStatus(certificate: KubeObject, now: Date): CertificateStatusFacts {
-  const spec = (certificate.spec ?? {}) as { secretName?: string; duration?: string; renewBefore?: string; isCA?: boolean }
-  const status = (certificate.status ?? {}) as { notBefore?: string; notAfter?: string; renewalTime?: string }
+/** Read a Certificate; with `now`, also whether its renewal is overdue. */
+export function certificateStatus(certificate: KubeObject): CertificateObjectFacts
+export function certificateStatus(certificate: KubeObject, now: Date): CertificateStatusFacts
+export function certificateStatus(certificate: KubeObject, now?: Date): CertificateObjectFacts | CertificateStatusFacts {
+  const facts = readCertificate(certificate)
+  if (!now) return facts
+  const renewalOverdue = facts.renewalTime !== undefined && Date.parse(facts.renewalTime) < now.getTime() && !facts.ready
+  return { ...facts, renewalOverdue }
+}
+
+function readCertificate(certificate: KubeObject): CertificateObjectFacts {
+  const spec = record(certificate.spec)
+  const status = record(certificate.status)
   const ready = conditionOf(certificate, 'Ready')
-  const facts: CertificateStatusFacts = { ref: refOf(certificate), issuerRef: issuerRefOf(certificate), isCA: spec.isCA === true, ready: ready?.status === 'True', renewalOverdue: false }
-  if (spec.secretName) facts.secretName = spec.secretName
-  if (spec.duration) facts.duration = spec.duration
-  if (spec.renewBefore) facts.renewBefore = spec.renewBefore
-  if (ready?.reason) facts.readyReason = ready.reason
-  if (ready?.message) facts.readyMessage = ready.message
-  if (status.notBefore) facts.notBefore = status.notBefore
-  if (status.notAfter) facts.notAfter = status.notAfter
-  if (status.renewalTime) facts.renewalTime = status.renewalTime
-  facts.renewalOverdue = status.renewalTime !== undefined && new Date(status.renewalTime).getTime() < now.getTime() && !facts.ready
+  const readyStatus = typeof ready?.status === 'string' ? ready.status : 'Unknown'
+  const facts: CertificateObjectFacts = {
+    ref: refOf(certificate),
+    namespace: certificate.metadata.namespace ?? '',
+    name: certificate.metadata.name,
+    issuerRef: issuerRefOf(certificate),
+    dnsNames: strings(spec.dnsNames),
+    uris: strings(spec.uris),
+    isCA: spec.isCA === true,
+    readyStatus,
+    ready: readyStatus === 'True',
+    problems: [],
+  }
+  for (const field of ['secretName', 'commonName', 'duration', 'renewBefore'] as const) {
+    const value = str(spec[field])
+    if (value !== undefined) facts[field] = value
+  }
+  const reason = str(ready?.reason)
+  const message = str(ready?.message)
+  if (reason !== undefined) facts.readyReason = reason
+  if (message !== undefined) facts.readyMessage = message
+  if (facts.duration !== undefined) {
+    try {
+      facts.durationMs = parseGoDuration(facts.duration)
+    } catch {
+      facts.problems.push(`spec.duration ${JSON.stringify(facts.duration)} is not a Go duration`)
+    }
+  }
+  for (const field of ['notBefore', 'notAfter', 'renewalTime'] as const) {
+    const value = str(status[field])
+    if (value !== undefined && !Number.isNaN(Date.parse(value))) facts[field] = value
+  }
   return facts
 }
 

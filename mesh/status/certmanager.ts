@@ -1,9 +1,10 @@
 // cert-manager Certificates as `status` judges them: the Ready condition and its reason, renewal
 // time passed without a renewal, and whether the Secret's certificate still matches the spec
-// (dnsNames, uris, duration, issuer) — what cert-manager's own issuing triggers compare.
-import { humanDuration, parseGoDuration, rfc3339, type Finding } from '../../pki/index.js'
+// (dnsNames, uris, duration, issuer) — what cert-manager's own issuing triggers compare. The
+// object is read by mesh/certmanager (certificateStatus); this file only keeps and judges it.
+import { humanDuration, rfc3339, type Finding } from '../../pki/index.js'
 import type { CertificateFacts } from '../../pki/index.js'
-import { issuerRefOf } from '../certmanager/index.js'
+import { certificateStatus } from '../certmanager/index.js'
 import type { KubeObject as MeshObject } from '../objects.js'
 import type { KubeObject } from './material.js'
 
@@ -31,55 +32,29 @@ export interface CertificateRecord {
   problems: string[]
 }
 
-interface Condition {
-  type?: string
-  status?: string
-  reason?: string
-  message?: string
-}
-
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
-
+/** The status view of a Certificate as mesh/certmanager reads it; a missing secretName is a problem here. */
 export function certificateRecord(obj: KubeObject): CertificateRecord {
-  const spec = (obj.spec ?? {}) as Record<string, unknown>
-  const status = (obj.status ?? {}) as Record<string, unknown>
-  // issuerRef as mesh/certmanager reads it; that reader lacks dnsNames, uris and the Ready
-  // condition's tri-state status, so the rest is read here (see the report on issue 6).
-  const issuerRef = issuerRefOf(obj as unknown as MeshObject)
-  const conditions = Array.isArray(status.conditions) ? (status.conditions as Condition[]) : []
-  const ready = conditions.find((c) => c.type === 'Ready')
-  const problems: string[] = []
-  let durationMs: number | undefined
-  const duration = str(spec.duration)
-  if (duration) {
-    try {
-      durationMs = parseGoDuration(duration)
-    } catch {
-      problems.push(`spec.duration ${JSON.stringify(duration)} is not a Go duration`)
-    }
-  }
+  const facts = certificateStatus(obj as unknown as MeshObject)
   const record: CertificateRecord = {
-    namespace: obj.metadata.namespace ?? '',
-    name: obj.metadata.name,
-    secretName: str(spec.secretName) ?? '',
-    issuerName: issuerRef.name,
-    issuerKind: issuerRef.kind,
-    dnsNames: strings(spec.dnsNames),
-    uris: strings(spec.uris),
-    isCA: spec.isCA === true,
-    ready: ready?.status ?? 'Unknown',
-    problems,
+    namespace: facts.namespace,
+    name: facts.name,
+    secretName: facts.secretName ?? '',
+    issuerName: facts.issuerRef.name,
+    issuerKind: facts.issuerRef.kind,
+    dnsNames: facts.dnsNames,
+    uris: facts.uris,
+    isCA: facts.isCA,
+    ready: facts.readyStatus,
+    problems: [...facts.problems],
   }
-  if (!record.secretName) problems.push('spec.secretName is empty')
-  if (durationMs !== undefined) record.durationMs = durationMs
-  if (duration) record.duration = duration
-  if (ready?.reason) record.readyReason = ready.reason
-  if (ready?.message) record.readyMessage = ready.message
-  for (const field of ['notBefore', 'notAfter', 'renewalTime'] as const) {
-    const value = str(status[field])
-    if (value && !Number.isNaN(Date.parse(value))) record[field] = value
-  }
+  if (!record.secretName) record.problems.push('spec.secretName is empty')
+  if (facts.durationMs !== undefined) record.durationMs = facts.durationMs
+  if (facts.duration) record.duration = facts.duration
+  if (facts.readyReason) record.readyReason = facts.readyReason
+  if (facts.readyMessage) record.readyMessage = facts.readyMessage
+  if (facts.notBefore) record.notBefore = facts.notBefore
+  if (facts.notAfter) record.notAfter = facts.notAfter
+  if (facts.renewalTime) record.renewalTime = facts.renewalTime
   return record
 }
 

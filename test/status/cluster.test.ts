@@ -2,41 +2,19 @@
 // (test/fakecluster) holding expiring and expired material of every kind, through a kubeconfig,
 // judged at --at NOW.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import type { StatusReport } from '../../mesh/status/index.js'
 import { startFakeCluster, type FakeCluster } from '../fakecluster/index.js'
 import { NOW } from '../support/certs.js'
-import { repoRoot } from '../support/fixtures.js'
+import { runCli } from '../support/cli.js'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { parseExposition } from './exposition-parser.js'
 import { rowId, statusScenario, type StatusScenario } from './scenario.js'
-
-const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
-
-interface Run {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
 
 describe('kubectl meshcert status (built CLI, fake cluster)', function () {
   this.timeout(30_000)
   let scenario: StatusScenario
   let cluster: FakeCluster
-  const status = (...args: string[]) => cli(['status', '--kubeconfig', cluster.kubeconfigPath, '--at', NOW.toISOString(), ...args])
+  const status = (...args: string[]) => runCli(['status', '--kubeconfig', cluster.kubeconfigPath, '--at', NOW.toISOString(), ...args])
 
   before(async () => {
     scenario = await statusScenario()
@@ -46,7 +24,7 @@ describe('kubectl meshcert status (built CLI, fake cluster)', function () {
 
   it('reports every row with its expected status in JSON and exits 1 because some are failing', async () => {
     const run = await status('-A', '-o', 'json')
-    assert.equal(run.status, 1, run.stderr)
+    assert.equal(run.code, 1, run.stderr)
     const report = JSON.parse(run.stdout) as StatusReport
     assert.deepEqual(Object.fromEntries(report.items.map((i) => [rowId(i), i.status])), scenario.expected)
     assert.equal(run.stdout.includes('PRIVATE KEY'), false)
@@ -72,7 +50,7 @@ describe('kubectl meshcert status (built CLI, fake cluster)', function () {
 
   it('writes Prometheus text exposition that the strict parser accepts', async () => {
     const run = await status('-A', '-o', 'prometheus')
-    assert.equal(run.status, 1)
+    assert.equal(run.code, 1)
     const families = parseExposition(run.stdout)
     const expired = families.get('meshcert_certificate_expiry_timestamp_seconds')!.samples.find((s) => s.labels.kind === 'Certificate' && s.labels.name === 'expired')!
     assert.equal(expired.value, Math.floor(Date.parse('2026-05-30T12:00:00Z') / 1000))
@@ -88,7 +66,7 @@ describe('kubectl meshcert status (built CLI, fake cluster)', function () {
 
   it('looks only in the context namespace without -A, and exits 0 when nothing there fails', async () => {
     const run = await status('-n', 'istio-system', '-o', 'json')
-    assert.equal(run.status, 0, run.stderr)
+    assert.equal(run.code, 0, run.stderr)
     const report = JSON.parse(run.stdout) as StatusReport
     assert.ok(report.items.length > 0 && report.items.every((i) => i.namespace === 'istio-system'))
   })
@@ -97,7 +75,7 @@ describe('kubectl meshcert status (built CLI, fake cluster)', function () {
     const shorter = JSON.parse((await status('-A', '-o', 'json', '--warn', '5d')).stdout) as StatusReport
     assert.equal(shorter.items.find((i) => rowId(i) === 'Certificate shop/expiring')!.status, 'pass')
     const bad = await status('-A', '--warn', 'soon')
-    assert.equal(bad.status, 2)
+    assert.equal(bad.code, 2)
     assert.match(bad.stderr, /--warn "soon" is not a duration/)
     assert.match(bad.stderr, /Fix: give days or a Go duration/)
   })
@@ -106,7 +84,7 @@ describe('kubectl meshcert status (built CLI, fake cluster)', function () {
     cluster.forbid({ resource: 'secrets', verb: 'list' })
     try {
       const run = await status('-A')
-      assert.equal(run.status, 3)
+      assert.equal(run.code, 3)
       assert.match(run.stderr, /forbidden: cannot list secrets at the cluster scope/)
       assert.doesNotMatch(run.stderr, /at .*\.js:\d+/)
     } finally {
@@ -119,8 +97,8 @@ describe('kubectl meshcert load (built CLI)', function () {
   this.timeout(30_000)
 
   it('computes rotations per hour, minute and second offline', async () => {
-    const run = await cli(['load', '--workloads', '5000', '--ttl', '24h', '--rotate-at', '0.5', '-o', 'json'])
-    assert.equal(run.status, 0, run.stderr)
+    const run = await runCli(['load', '--workloads', '5000', '--ttl', '24h', '--rotate-at', '0.5', '-o', 'json'])
+    assert.equal(run.code, 0, run.stderr)
     const result = JSON.parse(run.stdout) as { source: string; meshes: Array<{ perHour: number; perSecond: number }> }
     assert.equal(result.source, 'flags')
     assert.equal(result.meshes[0]!.perHour, 416.7)
@@ -128,14 +106,14 @@ describe('kubectl meshcert load (built CLI)', function () {
   })
 
   it('fails when Consul rotation needs more than csr_max_per_second (exit 1)', async () => {
-    const run = await cli(['load', '--workloads', '200000', '--ttl', '1h', '--mesh', 'consul'])
-    assert.equal(run.status, 1)
+    const run = await runCli(['load', '--workloads', '200000', '--ttl', '1h', '--mesh', 'consul'])
+    assert.equal(run.code, 1)
     assert.match(run.stdout, /FAIL consul \(flags\): steady rotation needs 111.11 signatures\/s, above Consul's csr_max_per_second 50/)
   })
 
   it('refuses a --ttl that is not a duration (exit 2)', async () => {
-    const run = await cli(['load', '--workloads', '10', '--ttl', 'a day'])
-    assert.equal(run.status, 2)
+    const run = await runCli(['load', '--workloads', '10', '--ttl', 'a day'])
+    assert.equal(run.code, 2)
     assert.match(run.stderr, /--ttl "a day" is not a Go duration/)
   })
 
@@ -144,8 +122,8 @@ describe('kubectl meshcert load (built CLI)', function () {
     const mesh = await meshScenario({ appsPerNamespace: 3 })
     const cluster = await startFakeCluster({ objects: mesh.objects })
     try {
-      const run = await cli(['load', '-A', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'])
-      assert.equal(run.status, 0, run.stderr)
+      const run = await runCli(['load', '-A', '--kubeconfig', cluster.kubeconfigPath, '-o', 'json'])
+      assert.equal(run.code, 0, run.stderr)
       const result = JSON.parse(run.stdout) as { source: string; meshes: Array<{ mesh: string; workloads: number; burst?: { pods: number } }> }
       assert.equal(result.source, 'cluster')
       assert.deepEqual(result.meshes.map((m) => [m.mesh, m.workloads, m.burst?.pods]), [['consul', 3, 1], ['istio', 3, 1], ['linkerd', 3, 1]])

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { chainReport } from '../../mesh/chain-report.js'
 import { DEFAULT_THRESHOLDS, rotationFinding, unreadWorkloadItem, workloadItem, WorkloadSampler, type StatusItem, type StatusReport, type WorkloadPod } from '../../mesh/status/index.js'
 import { HOUR, meshPki, NOW, pemBundle } from '../support/certs.js'
-import { cli } from './cli.js'
+import { runCli } from '../support/cli.js'
 import { workloadCluster, type WorkloadCluster } from './workload-scenario.js'
 
 const pod = (name: string, owner = 'deploy/web', namespace = 'shop'): WorkloadPod => ({ namespace, name, mesh: 'istio', owner })
@@ -66,7 +66,7 @@ describe('status --workloads sampling and judgement (mesh/status, no cluster)', 
 describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies behind port-forward)', function () {
   this.timeout(60_000)
   let wc: WorkloadCluster
-  const status = (...args: string[]) => cli(['status', '--kubeconfig', wc.cluster.kubeconfigPath, '--at', NOW.toISOString(), '--workloads', ...args])
+  const status = (...args: string[]) => runCli(['status', '--kubeconfig', wc.cluster.kubeconfigPath, '--at', NOW.toISOString(), '--workloads', ...args])
   const portForwards = () => wc.cluster.requests.filter((r) => r.path.endsWith('/portforward'))
   const podRows = (report: StatusReport) => report.items.filter((i) => i.kind === 'Pod')
   const rowOf = (report: StatusReport, ns: string, app: string): StatusItem[] => podRows(report).filter((i) => i.namespace === ns && wc.pods[`${ns}/${app}`]!.includes(i.name))
@@ -78,7 +78,7 @@ describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies 
 
   it('fails the Istio pod whose proxy holds an expired certificate, warns about overdue rotation, skips the proxy that does not answer', async () => {
     const run = await status('-n', 'shop', '-o', 'json')
-    assert.equal(run.status, 1, run.stderr)
+    assert.equal(run.code, 1, run.stderr)
     const report = JSON.parse(run.stdout) as StatusReport
     const [web] = rowOf(report, 'shop', 'web')
     assert.equal(web!.status, 'fail')
@@ -97,7 +97,7 @@ describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies 
 
   it('reads the Linkerd pod by a TLS handshake with its identity as SNI and passes its fresh certificate', async () => {
     const run = await status('-n', 'books', '-o', 'json')
-    assert.equal(run.status, 0, run.stderr)
+    assert.equal(run.code, 0, run.stderr)
     const [reviews] = rowOf(JSON.parse(run.stdout) as StatusReport, 'books', 'reviews')
     assert.equal(reviews!.status, 'pass')
     assert.equal(reviews!.source, 'linkerd')
@@ -110,7 +110,7 @@ describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies 
     it(`opens exactly ${expected} port-forwards with --sample ${sample} across web (3 pods), api (2), cart (1) and reviews (2)`, async () => {
       wc.cluster.resetRequests()
       const run = await status('-A', '--sample', sample, '-o', 'json')
-      assert.equal(run.status, 1, run.stderr)
+      assert.equal(run.code, 1, run.stderr)
       assert.equal(portForwards().length, expected)
       const report = JSON.parse(run.stdout) as StatusReport
       assert.equal(podRows(report).length, expected)
@@ -125,7 +125,7 @@ describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies 
     wc.cluster.forbid({ resource: 'pods/portforward', namespace: 'books' })
     try {
       const run = await status('-n', 'books')
-      assert.equal(run.status, 0, run.stderr)
+      assert.equal(run.code, 0, run.stderr)
       assert.match(run.stdout, /^Pod\s+books\s+reviews-\S+\s+workload\s+-\s+-\s+-\s+skip: workload-read$/m)
       assert.match(run.stdout, /SKIP Pod books\/reviews-\S+: workload certificate not read: .*forbidden.*pods\/portforward/)
       assert.match(run.stdout, /1 not read/)
@@ -136,11 +136,11 @@ describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies 
   })
 
   it('refuses --sample without --workloads and a negative --sample (exit 2)', async () => {
-    const without = await cli(['status', '--kubeconfig', wc.cluster.kubeconfigPath, '--sample', '2'])
-    assert.equal(without.status, 2)
+    const without = await runCli(['status', '--kubeconfig', wc.cluster.kubeconfigPath, '--sample', '2'])
+    assert.equal(without.code, 2)
     assert.match(without.stderr, /--workloads/)
     const negative = await status('--sample=-1')
-    assert.equal(negative.status, 2)
+    assert.equal(negative.code, 2)
     assert.match(negative.stderr, /--sample -1 is negative/)
     assert.match(negative.stderr, /Fix: give the pods to read per Deployment/)
   })
