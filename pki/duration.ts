@@ -66,12 +66,28 @@ export function parseGoDurationNs(s: string): bigint {
   return negative ? -total : total
 }
 
+// The admission webhook parses the same few strings on every review (spec.duration, renewBefore,
+// the policy's minDuration/maxDuration), and a parse costs regexes and BigInt arithmetic. Successful
+// parses are remembered; the cache is bounded in entries and key length so that hostile input
+// cannot grow it, and failures are never cached, so each one throws afresh with its own message.
+const PARSED_MS = new Map<string, number>()
+const PARSED_MS_MAX_ENTRIES = 256
+const PARSED_MS_MAX_KEY_LENGTH = 64
+
 /** Parse a Go duration (`2160h`, `1h30m`, `1.5h`, `300ms`, `-1h`, `0`) into milliseconds. */
 export function parseGoDuration(s: string): number {
+  const cached = typeof s === 'string' ? PARSED_MS.get(s) : undefined
+  if (cached !== undefined) return cached
   const ns = parseGoDurationNs(s)
   const wholeMs = ns / NS_PER_MS
   const remainder = ns % NS_PER_MS
-  return Number(wholeMs) + Number(remainder) / 1e6
+  const ms = Number(wholeMs) + Number(remainder) / 1e6
+  if (s.length <= PARSED_MS_MAX_KEY_LENGTH) {
+    // Oldest first: a Map iterates in insertion order.
+    if (PARSED_MS.size >= PARSED_MS_MAX_ENTRIES) PARSED_MS.delete(PARSED_MS.keys().next().value!)
+    PARSED_MS.set(s, ms)
+  }
+  return ms
 }
 
 /** True when `s` is a well-formed Go duration. */

@@ -482,6 +482,18 @@ function usesHttpFields(rule: IstioRule): string[] {
   return [...new Set(used)]
 }
 
+/**
+ * `from` and `to` are lists ORed together, each entry's fields ANDed: the first entry whose every
+ * field matches decides (its reasons), and when none does, each entry's first miss explains why.
+ * `results[i]` are the field results of `<list>[i]`; `what` names what an empty entry matches.
+ */
+function matchAnyClause(list: 'from' | 'to', what: 'source' | 'operation', results: FieldResult[][]): { matched: boolean; reasons: string[] } {
+  const hit = results.findIndex((fields) => fields.every((x) => x.ok))
+  if (hit === -1) return { matched: false, reasons: results.map((fields, i) => `${list}[${i}] ${fields.find((x) => !x.ok)!.why}`) }
+  const fields = results[hit]!
+  return { matched: true, reasons: [fields.length ? `${list}[${hit}] ${fields.map((x) => x.why).join('; ')}` : `${list}[${hit}] matches any ${what}`] }
+}
+
 function matchRule(rule: IstioRule | null | undefined, ctx: Ctx): { matched: boolean; reasons: string[] } {
   const r = rule ?? {}
   const reasons: string[] = []
@@ -500,22 +512,14 @@ function matchRule(rule: IstioRule | null | undefined, ctx: Ctx): { matched: boo
   }
 
   if (from.length) {
-    const tried = from.map((f, i) => ({ i, results: matchSource(f.source ?? {}, ctx) }))
-    const hit = tried.find((t) => t.results.every((x) => x.ok))
-    if (!hit) {
-      const why = tried.map((t) => `from[${t.i}] ${t.results.find((x) => !x.ok)!.why}`)
-      return { matched: false, reasons: [...reasons, ...why] }
-    }
-    reasons.push(hit.results.length ? `from[${hit.i}] ${hit.results.map((x) => x.why).join('; ')}` : `from[${hit.i}] matches any source`)
+    const clause = matchAnyClause('from', 'source', from.map((f) => matchSource(f.source ?? {}, ctx)))
+    if (!clause.matched) return { matched: false, reasons: [...reasons, ...clause.reasons] }
+    reasons.push(...clause.reasons)
   }
   if (to.length) {
-    const tried = to.map((t, i) => ({ i, results: matchOperation(t.operation ?? {}, ctx) }))
-    const hit = tried.find((t) => t.results.every((x) => x.ok))
-    if (!hit) {
-      const why = tried.map((t) => `to[${t.i}] ${t.results.find((x) => !x.ok)!.why}`)
-      return { matched: false, reasons: [...reasons, ...why] }
-    }
-    reasons.push(hit.results.length ? `to[${hit.i}] ${hit.results.map((x) => x.why).join('; ')}` : `to[${hit.i}] matches any operation`)
+    const clause = matchAnyClause('to', 'operation', to.map((t) => matchOperation(t.operation ?? {}, ctx)))
+    if (!clause.matched) return { matched: false, reasons: [...reasons, ...clause.reasons] }
+    reasons.push(...clause.reasons)
   }
   if (when.length) {
     const results = matchConditions(when, ctx)

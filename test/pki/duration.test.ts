@@ -74,6 +74,35 @@ describe('Go durations', () => {
     })
   })
 
+  describe('parseGoDuration gives the same answer however often it is asked', () => {
+    it('returns the same milliseconds for a duration parsed again after many other durations', () => {
+      const first = ['24h', '1h30m', '2h45m30.5s', '-1h', '-0'].map((text) => parseGoDuration(text))
+      for (let i = 0; i < 1_000; i++) assert.equal(parseGoDuration(`${i}m${i}s`), i * 61_000)
+      assert.deepEqual(['24h', '1h30m', '2h45m30.5s', '-1h', '-0'].map((text) => parseGoDuration(text)), first)
+      assert.deepEqual(first, [24 * HOUR, 1.5 * HOUR, 2 * HOUR + 45 * 60_000 + 30_500, -HOUR, 0])
+    })
+
+    it('throws the same error every time a malformed duration is parsed again', () => {
+      const messages = [1, 2, 3].map(() => {
+        try {
+          parseGoDuration('90d')
+        } catch (err) {
+          assert.ok(err instanceof MeshcertError)
+          assert.equal(err.code, 'ERR_MESHCERT_DURATION')
+          return err.message
+        }
+        return assert.fail('90d was accepted')
+      })
+      assert.deepEqual(messages, Array(3).fill('invalid duration "90d": unknown unit "d"'))
+    })
+
+    it('parses a long duration correctly even though it is too long to be remembered', () => {
+      const long = `${'0'.repeat(100)}1h`
+      assert.equal(parseGoDuration(long), HOUR)
+      assert.equal(parseGoDuration(long), HOUR)
+    })
+  })
+
   it('keeps nanosecond precision when parsing to nanoseconds', () => {
     assert.equal(parseGoDurationNs('1h0.000000001s'), 3_600_000_000_001n)
     assert.equal(parseGoDurationNs('2562047h47m16.854775807s'), 9_223_372_036_854_775_807n)
