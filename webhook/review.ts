@@ -2,27 +2,13 @@
 // well-formed review is a ReviewError (HTTP 400), never a guess — a review we cannot read must not
 // be admitted by accident. Only the fields the policy engine needs are taken from the request.
 import { MeshcertError } from '../pki/errors.js'
+import type { AdmissionInput, GroupVersionKind, Operation } from '../policies/index.js'
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1'
 
-export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT'
+// The policy engine owns the shape of what it judges; the webhook only fills it in.
+export type { AdmissionInput, GroupVersionKind, Operation }
 const operations: ReadonlySet<string> = new Set<Operation>(['CREATE', 'UPDATE', 'DELETE', 'CONNECT'])
-
-export interface GroupVersionKind {
-  group: string
-  version: string
-  kind: string
-}
-
-/** What the policy engine sees of an AdmissionRequest. */
-export interface AdmissionInput {
-  operation: Operation
-  kind: GroupVersionKind
-  namespace?: string
-  name?: string
-  object?: unknown
-  oldObject?: unknown
-}
 
 export interface DecodedReview {
   uid: string
