@@ -10,6 +10,7 @@
 //
 // JSON contract (README; add, never rename): CaReport, CaAuthority.
 import { createPrivateKey, createPublicKey } from 'node:crypto'
+import { parse as parseYaml } from 'yaml'
 import {
   bundleFromPem,
   certificateFacts,
@@ -39,6 +40,8 @@ export interface CaInput {
     material?: CaMaterial
     /** `istio-ca-root-cert` of the control plane namespace: the roots proxies are given. */
     trustBundlePem?: string
+    /** meshConfig.caCertificates[].pem: extra roots istiod also publishes into istio-ca-root-cert. */
+    meshCaCertificatesPem?: string
     istiod?: IstiodCaMode
     istioCsr?: {
       config: IstioCsrConfig
@@ -208,14 +211,99 @@ async function judgeMaterial(material: CaMaterial, bundlePem: string | undefined
   if (bundlePem === undefined) {
     findings.push(finding({ check: 'ca.rootInBundle', status: 'warn', subject, message: `${bundleName} was not found, so the root could not be checked against it`, fix: material.mesh === 'istio' ? 'istiod writes istio-ca-root-cert into each namespace; check istiod is running' : 'restore linkerd-identity-trust-roots' }))
   } else {
-    const inBundle = bundleFromPem(bundlePem, bundleName)
-    const candidates = role === 'root' ? [issuer] : anchors.filter((a) => certificateFacts(a).selfSigned)
-    const missing = candidates.filter((c) => !inBundle.fingerprints.includes(certificateFacts(c).sha256Fingerprint))
-    if (candidates.length === 0) findings.push(finding({ check: 'ca.rootInBundle', status: 'skip', subject, message: 'no self-signed root in the CA material to look for' }))
-    else if (missing.length) findings.push(finding({ check: 'ca.rootInBundle', status: 'fail', subject, message: `root ${missing.map((m) => certificateFacts(m).subject).join(', ')} is not in ${bundleName} (which holds ${inBundle.certificates.length} root(s))`, reason: 'proxies given this bundle reject every certificate the CA issues', fix: material.mesh === 'istio' ? 'restart istiod so it republishes the root: `kubectl rollout restart deploy/istiod -n istio-system`' : 'add the anchor to the trust roots: `linkerd upgrade --identity-trust-anchors-file bundle.crt | kubectl apply -f -`' }))
-    else findings.push(finding({ check: 'ca.rootInBundle', status: 'pass', subject, message: `its root is in ${bundleName}` }))
+    // An unreadable bundle is reported by readBundle as a failing finding.
+    const inBundle = readBundle(bundlePem, bundleName, subject, findings)
+    if (inBundle) {
+      const candidates = role === 'root' ? [issuer] : anchors.filter((a) => certificateFacts(a).selfSigned)
+      const missing = candidates.filter((c) => !inBundle.fingerprints.includes(certificateFacts(c).sha256Fingerprint))
+      const held = `${inBundle.certificates.length} ${inBundle.certificates.length === 1 ? 'root' : 'roots'}`
+      if (candidates.length === 0) findings.push(finding({ check: 'ca.rootInBundle', status: 'skip', subject, message: 'no self-signed root in the CA material to look for' }))
+      else if (missing.length) findings.push(finding({ check: 'ca.rootInBundle', status: 'fail', subject, message: `root ${missing.map((m) => certificateFacts(m).subject).join(', ')} is not in ${bundleName} (which holds ${held})`, reason: 'proxies given this bundle reject every certificate the CA issues', fix: material.mesh === 'istio' ? 'restart istiod so it republishes the root: `kubectl rollout restart deploy/istiod -n istio-system`' : 'add the anchor to the trust roots: `linkerd upgrade --identity-trust-anchors-file bundle.crt | kubectl apply -f -`' }))
+      else findings.push(finding({ check: 'ca.rootInBundle', status: 'pass', subject, message: `its root is in ${bundleName}` }))
+    }
   }
   return { findings, authorities }
+}
+
+const ROTATION_DOC = 'https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/'
+
+/** The PEM of meshConfig.caCertificates (each entry's `pem`), or undefined when there is none or the text is not YAML. */
+export function meshCaCertificatesPem(meshConfigText: string): string | undefined {
+  let mesh: unknown
+  try {
+    mesh = parseYaml(meshConfigText)
+  } catch {
+    return undefined
+  }
+  const entries = (mesh as { caCertificates?: unknown } | null)?.caCertificates
+  if (!Array.isArray(entries)) return undefined
+  const pems = entries.map((e) => (e as { pem?: unknown } | null)?.pem).filter((p): p is string => typeof p === 'string' && p.trim() !== '')
+  return pems.length ? pems.join('\n') : undefined
+}
+
+const fingerprintOf = (cert: X509Certificate): string => certificateFacts(cert).sha256Fingerprint
+/** Subjects with a short fingerprint: during a rotation old and new roots often share a subject. */
+const subjectsOf = (certs: X509Certificate[]): string => certs.map((c) => `${certificateFacts(c).subject || '(empty subject)'} [${fingerprintOf(c).slice(0, 16)}]`).join(', ')
+
+/** Distinct certificates by SHA-256 fingerprint, first occurrence kept. */
+function distinct(certs: X509Certificate[]): X509Certificate[] {
+  const seen = new Set<string>()
+  return certs.filter((c) => {
+    const fp = fingerprintOf(c)
+    if (seen.has(fp)) return false
+    seen.add(fp)
+    return true
+  })
+}
+
+/**
+ * istiod publishes root-cert.pem of its CA (plus meshConfig.caCertificates) into istio-ca-root-cert,
+ * so the two must hold the same roots, compared as sets by fingerprint. Roots distributed that the
+ * CA lacks mean a rotation left half-done; CA roots not distributed mean workloads reject what it issues.
+ */
+function caRootsDistributedFinding(istio: NonNullable<CaInput['istio']>, material: CaMaterial, bundleName: string): Finding {
+  const check = 'istio.caRootsDistributed'
+  const subject = `${material.source} root-cert.pem`
+  const restartIstiod = `kubectl rollout restart deploy/istiod -n ${istio.controlPlaneNamespace}`
+  if (istio.trustBundlePem === undefined) return finding({ check, status: 'skip', subject, message: `${bundleName} was not found, so the distributed roots could not be compared with the CA's` })
+  const caRoots = parse(material.rootPem, `${material.source} root-cert.pem`)
+  if (caRoots.error) return finding({ check, status: 'fail', subject, message: `is not readable, so it could not be compared with ${bundleName}: ${caRoots.error}`, reason: 'istiod cannot load a CA whose root-cert.pem does not parse', fix: `rewrite root-cert.pem in ${material.source} as PEM certificates, then \`${restartIstiod}\`` })
+  if (caRoots.certs.length === 0) return finding({ check, status: 'skip', subject, message: 'the CA material holds no root-cert.pem to compare' })
+  const bundle = parse(istio.trustBundlePem, bundleName)
+  if (bundle.error) return finding({ check, status: 'fail', subject: bundleName, message: `is not readable: ${bundle.error}`, reason: 'proxies given this bundle trust no root', fix: `delete it so istiod rewrites it: \`kubectl delete configmap istio-ca-root-cert -n ${istio.controlPlaneNamespace}\`` })
+  const ca = distinct(caRoots.certs)
+  const distributed = distinct(bundle.certs)
+  const meshExtra = new Set(parse(istio.meshCaCertificatesPem, 'meshConfig.caCertificates').certs.map(fingerprintOf))
+  const caSet = new Set(ca.map(fingerprintOf))
+  const distributedSet = new Set(distributed.map(fingerprintOf))
+  const notDistributed = ca.filter((c) => !distributedSet.has(fingerprintOf(c)))
+  // Roots from meshConfig.caCertificates are meant to be there; they are not a rotation.
+  const notInCa = distributed.filter((c) => !caSet.has(fingerprintOf(c)) && !meshExtra.has(fingerprintOf(c)))
+  const roots = (n: number): string => `${n} root${n === 1 ? '' : 's'}`
+  const counts = `${roots(distributed.length)} distributed in ${bundleName}, the CA's root-cert.pem holds ${ca.length}`
+  if (notDistributed.length) {
+    return finding({
+      check,
+      status: 'fail',
+      subject,
+      message: `${notDistributed.length} of the CA's ${roots(ca.length)} ${notDistributed.length === 1 ? 'is' : 'are'} not distributed (${subjectsOf(notDistributed)}): ${counts}`,
+      reason: 'workloads will not trust certificates the CA issues from a root they were not given',
+      fix: `istiod publishes cacerts root-cert.pem into ${bundleName}: \`${restartIstiod}\`, then check every namespace copy with \`kubectl meshcert bundle -A\``,
+    })
+  }
+  if (notInCa.length) {
+    return finding({
+      check,
+      status: 'warn',
+      subject,
+      message: `a root rotation is in progress: ${counts} (${subjectsOf(notInCa)} not in it); finish by putting every distributed root into root-cert.pem and re-issuing every workload certificate`,
+      reason: 'the roots proxies trust no longer match the CA: if istiod republishes root-cert.pem now, workloads still holding certificates from the other root stop being trusted',
+      fix: `follow Istio's plug-in CA rotation (${ROTATION_DOC}): keep both roots in ${material.source} root-cert.pem (old + new), restart istiod (\`${restartIstiod}\`), re-issue every workload certificate (\`kubectl rollout restart deploy -n <namespace>\`), and only then remove the old root`,
+    })
+  }
+  return ca.length >= 2
+    ? finding({ check, status: 'pass', subject, message: `holds ${ca.length} roots, all distributed in ${bundleName}: a root rotation is in progress, with both roots trusted` })
+    : finding({ check, status: 'pass', subject, message: `its root is the root distributed in ${bundleName}${meshExtra.size ? ' (with meshConfig.caCertificates)' : ''}` })
 }
 
 function istioCsrFindings(istio: NonNullable<CaInput['istio']>): Finding[] {
@@ -295,6 +383,7 @@ export async function caReport(input: CaInput, now: Date): Promise<CaReport> {
       const judged = await judgeMaterial(istio.material, istio.trustBundlePem, bundleName, now, warnDays)
       findings.push(...judged.findings)
       authorities.push(...judged.authorities)
+      findings.push(caRootsDistributedFinding(istio, istio.material, bundleName))
     } else if (!istio.istioCsr) {
       findings.push(finding({ check: 'ca.material', status: 'fail', subject: `namespace ${istio.controlPlaneNamespace}`, message: `no Istio CA found: neither Secret cacerts nor istio-ca-secret in ${istio.controlPlaneNamespace}, and no istio-csr`, fix: 'check that istiod runs in this namespace (--istio-namespace), or plug in a CA: https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/' }))
     }
@@ -318,4 +407,15 @@ export async function caReport(input: CaInput, now: Date): Promise<CaReport> {
   if (!input.istio && !input.linkerd) findings.push(finding({ check: 'ca.material', status: 'fail', subject: `cluster ${input.cluster}`, message: 'no mesh control plane found (no istio-system or linkerd namespace)', fix: 'pass --istio-namespace or --linkerd-namespace if the control plane lives elsewhere' }))
   const status = worstStatus(findings)
   return { at: rfc3339(now), cluster: input.cluster, valid: status !== 'fail', status, modes, authorities, findings }
+}
+
+/** The distributed bundle, or a failing finding (not an exception) when it holds no readable certificate. */
+function readBundle(pem: string, name: string, subject: string, findings: Finding[]): ReturnType<typeof bundleFromPem> | undefined {
+  try {
+    return bundleFromPem(pem, name)
+  } catch (err) {
+    if (!isMeshcertError(err)) throw err
+    findings.push(finding({ check: 'ca.rootInBundle', status: 'fail', subject, message: `${name} holds no readable root: ${err.message}`, reason: 'proxies given this bundle cannot verify any peer', fix: 'restore the bundle from the CA\'s root (Istio: restart istiod so it rewrites istio-ca-root-cert; Linkerd: `linkerd upgrade --identity-trust-anchors-file roots.crt | kubectl apply -f -`)' }))
+    return undefined
+  }
 }

@@ -2,7 +2,7 @@
 // `istio-ca-secret`), its published root (`istio-ca-root-cert`), istiod's CA settings, and
 // istio-csr with the issuer it names; Linkerd's issuer Secret, trust roots and, when cert-manager
 // manages the issuer, its Certificate. Secrets are read only here, and only these.
-import type { CaInput } from '../../mesh/ca-report.js'
+import { meshCaCertificatesPem, type CaInput } from '../../mesh/ca-report.js'
 import { caIssuerSecretName, certificateNameOfSecret } from '../../mesh/certmanager/index.js'
 import { CACERTS_SECRET, ISTIO_ROOT_CONFIGMAP, istioCaMaterial, istioCsrConfig, istiodCaMode, istioRootCertPem, isIstioCsr, SELF_SIGNED_CA_SECRET } from '../../mesh/istio/index.js'
 import { LINKERD_ISSUER_SECRET, LINKERD_TRUST_ROOTS_CONFIGMAP, linkerdIssuerMaterial, trustRootsPem } from '../../mesh/linkerd/index.js'
@@ -51,7 +51,10 @@ async function gatherIstio(reader: ClusterReader, scope: CaScope): Promise<CaInp
   const istio: NonNullable<CaInput['istio']> = { controlPlaneNamespace: ns }
   if (caSecret) istio.material = istioCaMaterial(caSecret)
   if (rootCopy) istio.trustBundlePem = istioRootCertPem(rootCopy)
-  if (istiod) istio.istiod = istiodCaMode(istiod, meshConfig ? configMapValue(meshConfig, 'mesh') : undefined)
+  const meshConfigText = meshConfig ? configMapValue(meshConfig, 'mesh') : undefined
+  if (istiod) istio.istiod = istiodCaMode(istiod, meshConfigText)
+  const meshRoots = meshConfigText ? meshCaCertificatesPem(meshConfigText) : undefined
+  if (meshRoots) istio.meshCaCertificatesPem = meshRoots
   const deployment = csrDeployments[0]
   if (deployment) {
     const config = istioCsrConfig(deployment)

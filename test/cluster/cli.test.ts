@@ -139,6 +139,25 @@ describe('kubectl meshcert ca against a fake cluster (the built CLI)', function 
   })
 })
 
+describe('kubectl meshcert ca during a half-done Istio root rotation (the built CLI)', function () {
+  let mc: MeshCluster
+  before(async () => {
+    mc = await meshCluster({ rotation: true })
+  })
+  after(async () => mc?.close())
+
+  it('warns that istio-ca-root-cert distributes a root that cacerts root-cert.pem lacks, and exits 0', async () => {
+    const run = await runCli(['ca', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'])
+    assert.equal(run.code, 0, run.stdout + run.stderr)
+    const report = JSON.parse(run.stdout) as CaReport
+    const f = report.findings.find((x) => x.check === 'istio.caRootsDistributed')!
+    assert.equal(f.status, 'warn')
+    assert.equal(f.subject, 'Secret istio-system/cacerts root-cert.pem')
+    assert.match(f.message, /^a root rotation is in progress: 2 roots distributed in ConfigMap istio-system\/istio-ca-root-cert, the CA's root-cert.pem holds 1 /)
+    assert.equal(report.status, 'warn')
+  })
+})
+
 describe('kubectl meshcert ca recognises cert-manager as the mesh CA (the built CLI)', function () {
   it('istio-csr: istiod without its CA server, istio-csr ready, its issuer Ready and the Istio root equal to the issuer CA', async () => {
     const { meshPki } = await import('../support/certs.js')

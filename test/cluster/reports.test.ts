@@ -4,7 +4,7 @@
 // bundle; istio-csr and cert-manager-managed Linkerd issuers. Real certificates, fixed NOW.
 import assert from 'node:assert/strict'
 import { bundleReport, compareBundles, rootsInForce, type BundleInput } from '../../mesh/bundle-report.js'
-import { caReport, keyMatchesCertificate, type CaInput } from '../../mesh/ca-report.js'
+import { caReport, keyMatchesCertificate, meshCaCertificatesPem, type CaInput, type CaReport } from '../../mesh/ca-report.js'
 import { istioCaMaterial } from '../../mesh/istio/index.js'
 import { linkerdIssuerMaterial } from '../../mesh/linkerd/index.js'
 import { certManagerCertificate, linkerdIssuerSecret, linkerdPki, secret, type LinkerdPki } from '../fakecluster/index.js'
@@ -127,10 +127,93 @@ describe('ca report', function () {
     assert.equal(report.valid, true)
   })
 
+  it('an istio-ca-root-cert that holds no readable certificate fails ca.rootInBundle instead of throwing', async function () {
+    const report = await caReport({ cluster: 'c', istio: { controlPlaneNamespace: 'istio-system', material: istioCaMaterial(cacerts), trustBundlePem: 'not a certificate' } }, NOW)
+    const f = report.findings.filter((x) => x.check === 'ca.rootInBundle')
+    assert.deepEqual(f.map((x) => x.status), ['fail'])
+    assert.match(f[0]!.message, /holds no readable root/)
+    assert.equal(report.valid, false)
+  })
+
   it('the root missing from istio-ca-root-cert fails ca.rootInBundle', async function () {
     const other = await meshPki()
     const report = await caReport({ cluster: 'c', istio: { controlPlaneNamespace: 'istio-system', material: istioCaMaterial(cacerts), trustBundlePem: other.root.pem } }, NOW)
     assert.deepEqual(statusOf(report.findings, 'ca.rootInBundle'), ['fail'])
+  })
+
+  describe('istio.caRootsDistributed: cacerts root-cert.pem and istio-ca-root-cert hold the same roots', function () {
+    let next: MeshPki
+    before(async () => {
+      next = await meshPki()
+    })
+    const istioInput = async (rootPem: string, bundlePem: string, meshCaCertificatesPem?: string): Promise<CaInput> => ({
+      cluster: 'c',
+      istio: {
+        controlPlaneNamespace: 'istio-system',
+        material: istioCaMaterial(secret('istio-system', 'cacerts', { 'ca-cert.pem': pki.intermediate.pem, 'ca-key.pem': await pki.intermediate.keyPem(), 'root-cert.pem': rootPem, 'cert-chain.pem': pemBundle(pki.intermediate, pki.root) })),
+        trustBundlePem: bundlePem,
+        ...(meshCaCertificatesPem ? { meshCaCertificatesPem } : {}),
+      },
+    })
+    const distributed = (report: CaReport) => report.findings.filter((f) => f.check === 'istio.caRootsDistributed')
+
+    it('the same single root in both passes, compared by fingerprint whatever the text around it', async function () {
+      const report = await caReport(await istioInput(pki.root.pem, `\n\n${pki.root.pem}\n${pki.root.pem}`), NOW)
+      const [f] = distributed(report)
+      assert.equal(f!.status, 'pass')
+      assert.equal(f!.message, 'its root is the root distributed in ConfigMap istio-system/istio-ca-root-cert')
+    })
+
+    it('two roots in cacerts root-cert.pem, both distributed in any order, pass with rotation-in-progress wording', async function () {
+      const report = await caReport(await istioInput(pki.root.pem + next.root.pem, next.root.pem + pki.root.pem), NOW)
+      const [f] = distributed(report)
+      assert.equal(f!.status, 'pass')
+      assert.match(f!.message, /^holds 2 roots, all distributed in ConfigMap istio-system\/istio-ca-root-cert: a root rotation is in progress/)
+      assert.equal(report.valid, true)
+    })
+
+    it('a distributed root the CA lacks warns that a root rotation is half done, with the plug-in CA rotation steps as fix', async function () {
+      const report = await caReport(await istioInput(pki.root.pem, pki.root.pem + next.root.pem), NOW)
+      const [f] = distributed(report)
+      assert.equal(f!.status, 'warn')
+      assert.equal(f!.subject, 'Secret istio-system/cacerts root-cert.pem')
+      assert.match(f!.message, /^a root rotation is in progress: 2 roots distributed in ConfigMap istio-system\/istio-ca-root-cert, the CA's root-cert.pem holds 1 \(CN=.* not in it\); finish by /)
+      assert.match(f!.fix!, /keep both roots in Secret istio-system\/cacerts root-cert.pem .*re-issue every workload certificate/)
+      assert.equal(report.status, 'warn')
+      assert.equal(report.valid, true)
+    })
+
+    it('an extra distributed root that comes from meshConfig.caCertificates is not a rotation and passes', async function () {
+      const report = await caReport(await istioInput(pki.root.pem, pki.root.pem + next.root.pem, next.root.pem), NOW)
+      assert.deepEqual(distributed(report).map((f) => f.status), ['pass'])
+    })
+
+    it("a CA root missing from the distributed bundle fails: workloads will not trust what the CA issues", async function () {
+      const report = await caReport(await istioInput(pki.root.pem + next.root.pem, pki.root.pem), NOW)
+      const [f] = distributed(report)
+      assert.equal(f!.status, 'fail')
+      assert.match(f!.message, /^1 of the CA's 2 roots is not distributed \(CN=.*\): 1 root distributed in ConfigMap istio-system\/istio-ca-root-cert, the CA's root-cert.pem holds 2$/)
+      assert.match(f!.reason!, /workloads will not trust certificates the CA issues/)
+      assert.equal(report.valid, false)
+    })
+
+    it('an unparseable root-cert.pem is reported as a failing finding, not thrown, and the other checks still run', async function () {
+      const report = await caReport(await istioInput('-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n', pki.root.pem), NOW)
+      const [f] = distributed(report)
+      assert.equal(f!.status, 'fail')
+      assert.match(f!.message, /^is not readable, so it could not be compared with ConfigMap istio-system\/istio-ca-root-cert: /)
+      assert.equal(report.findings.find((x) => x.check === 'ca.issuer.signedByAnchor')!.status, 'pass')
+    })
+
+    it('no istio-ca-root-cert skips the comparison, and meshCaCertificatesPem reads the pem of each meshConfig.caCertificates entry', async function () {
+      const input = await istioInput(pki.root.pem, '')
+      delete input.istio!.trustBundlePem
+      assert.deepEqual(distributed(await caReport(input, NOW)).map((f) => f.status), ['skip'])
+      const mesh = `trustDomain: cluster.local\ncaCertificates:\n- pem: |\n${next.root.pem.trim().split('\n').map((l) => `    ${l}`).join('\n')}\n  certSigners: [clusterissuers.cert-manager.io/foo]\n- trustDomains: [other]\n`
+      assert.equal(meshCaCertificatesPem(mesh)!.trim(), next.root.pem.trim())
+      assert.equal(meshCaCertificatesPem('caCertificates: [unclosed'), undefined)
+      assert.equal(meshCaCertificatesPem('defaultConfig: {}'), undefined)
+    })
   })
 
   it('an issuer signed by another root fails ca.issuer.signedByAnchor', async function () {
