@@ -4,7 +4,7 @@
 // `principals.allowAll: false` no `*` principal (and no empty allow-everything rule) in ALLOW policies.
 import { istioPrincipalReason } from '../../pki/spiffe.js'
 import type { PolicyFinding, Rule, RuleContext } from '../types.js'
-import { isKubernetesName, isObject, listText, show, trustDomains, unjudgeable, violation, type Obj } from './common.js'
+import { isKubernetesName, isObject, judgeIdentityList, listText, show, unjudgeable, violation, type Obj } from './common.js'
 
 const RULE_FORMAT = 'authorizationpolicy-principal-format'
 const RULE_WILDCARD = 'authorizationpolicy-allow-all'
@@ -46,49 +46,23 @@ function namespacePatternReason(value: string): string | undefined {
 }
 
 function judgePrincipals(ctx: RuleContext, findings: PolicyFinding[], list: unknown, field: string, allowRule: boolean, negated: boolean): void {
-  if (list === undefined || list === null) return
-  if (!Array.isArray(list)) {
-    findings.push(unjudgeable(ctx, RULE_FORMAT, field, list, 'a list of principals'))
-    return
-  }
-  const p = ctx.policy.spec.principals ?? {}
-  const domains = trustDomains(ctx.policy)
-  list.forEach((value: unknown, i) => {
-    const f = `${field}[${i}]`
-    if (typeof value !== 'string') {
-      findings.push(unjudgeable(ctx, RULE_FORMAT, f, value, 'a principal string'))
-      return
-    }
-    if (p.allowAll === false && allowRule && !negated && value === '*') {
-      findings.push(
-        violation(ctx, {
-          rule: RULE_WILDCARD,
-          field: f,
-          value,
-          limit: { allowAll: false },
-          allows: 'no `*` principal in ALLOW rules',
-          fix: `name the callers: ${domains[0]}/ns/<namespace>/sa/<service-account>`,
-          reason: 'a `*` principal lets every authenticated workload in',
-        }),
-      )
-      return
-    }
-    if (p.format !== 'spiffe') return
-    const reason = principalPatternReason(value, domains)
-    if (reason) {
-      findings.push(
-        violation(ctx, {
-          rule: RULE_FORMAT,
-          field: f,
-          value,
-          limit: `${domains[0]}/ns/<namespace>/sa/<service-account>`,
-          seen: `${f} is ${show(value)} (${reason})`,
-          allows: `principals of the form <trust-domain>/ns/<namespace>/sa/<service-account> in ${listText(domains)}`,
-          fix: `write ${f} as ${domains[0]}/ns/<namespace>/sa/<service-account>`,
-          reason: 'a malformed principal matches nobody, so the rule silently never applies',
-        }),
-      )
-    }
+  judgeIdentityList(ctx, findings, list, field, {
+    formatRule: RULE_FORMAT,
+    wildcardRule: RULE_WILDCARD,
+    noun: 'principals',
+    wildcardJudged: allowRule && !negated,
+    wildcard: {
+      allows: 'no `*` principal in ALLOW rules',
+      fix: (domains) => `name the callers: ${domains[0]}/ns/<namespace>/sa/<service-account>`,
+      reason: 'a `*` principal lets every authenticated workload in',
+    },
+    formatReason: principalPatternReason,
+    format: {
+      limit: (domains) => `${domains[0]}/ns/<namespace>/sa/<service-account>`,
+      allows: (domains) => `principals of the form <trust-domain>/ns/<namespace>/sa/<service-account> in ${listText(domains)}`,
+      fix: (f, domains) => `write ${f} as ${domains[0]}/ns/<namespace>/sa/<service-account>`,
+      reason: 'a malformed principal matches nobody, so the rule silently never applies',
+    },
   })
 }
 

@@ -116,3 +116,56 @@ export function isKubernetesName(value: string, subdomain = false): boolean {
 export function exemptPorts(policy: MeshCertPolicy): Set<number> {
   return new Set(policy.spec.mtls?.exemptPorts ?? [])
 }
+
+/** How one kind of identity list (Istio principals, Linkerd identities) is judged. */
+export interface IdentityListSpec {
+  formatRule: string
+  wildcardRule: string
+  /** `principals`, `identities`: the list and its items in unjudgeable messages. */
+  noun: string
+  /** Whether a `*` entry is judged by `allowAll` here (e.g. only in ALLOW rules). */
+  wildcardJudged: boolean
+  wildcard: { allows: string; fix: (domains: string[]) => string; reason: string }
+  /** Why `value` is malformed, or undefined when it is well-formed. */
+  formatReason: (value: string, domains: string[]) => string | undefined
+  format: { limit: (domains: string[]) => string; allows: (domains: string[]) => string; fix: (field: string, domains: string[]) => string; reason: string }
+}
+
+/** Every entry of an identity list: strings only, `*` under `allowAll: false`, well-formed under `format: spiffe`. */
+export function judgeIdentityList(ctx: RuleContext, findings: PolicyFinding[], list: unknown, field: string, spec: IdentityListSpec): void {
+  if (list === undefined || list === null) return
+  const singular = spec.noun.replace(/ies$/, 'y').replace(/s$/, '')
+  if (!Array.isArray(list)) {
+    findings.push(unjudgeable(ctx, spec.formatRule, field, list, `a list of ${spec.noun}`))
+    return
+  }
+  const p = ctx.policy.spec.principals ?? {}
+  const domains = trustDomains(ctx.policy)
+  list.forEach((value: unknown, i) => {
+    const f = `${field}[${i}]`
+    if (typeof value !== 'string') {
+      findings.push(unjudgeable(ctx, spec.formatRule, f, value, `${/^[aeiou]/.test(singular) ? 'an' : 'a'} ${singular} string`))
+      return
+    }
+    if (value === '*' && p.allowAll === false && spec.wildcardJudged) {
+      findings.push(violation(ctx, { rule: spec.wildcardRule, field: f, value, limit: { allowAll: false }, allows: spec.wildcard.allows, fix: spec.wildcard.fix(domains), reason: spec.wildcard.reason }))
+      return
+    }
+    if (p.format !== 'spiffe') return
+    const reason = spec.formatReason(value, domains)
+    if (reason) {
+      findings.push(
+        violation(ctx, {
+          rule: spec.formatRule,
+          field: f,
+          value,
+          limit: spec.format.limit(domains),
+          seen: `${f} is ${show(value)} (${reason})`,
+          allows: spec.format.allows(domains),
+          fix: spec.format.fix(f, domains),
+          reason: spec.format.reason,
+        }),
+      )
+    }
+  })
+}

@@ -3,7 +3,7 @@
 // `<sa>.<ns>.serviceaccount.identity.<control-plane-ns>.<trust-domain>`; `*` alone means every
 // meshed client and a leading `*.` matches a suffix.
 import type { PolicyFinding, Rule, RuleContext } from '../types.js'
-import { isKubernetesName, isObject, listText, show, trustDomains, unjudgeable, violation } from './common.js'
+import { isKubernetesName, isObject, judgeIdentityList, listText, show, unjudgeable, violation } from './common.js'
 import { modeViolates } from './mtls-mode.js'
 
 const RULE_FORMAT = 'linkerd-identity-format'
@@ -33,49 +33,23 @@ export function linkerdIdentityReason(value: string, domains: readonly string[])
 }
 
 function judgeIdentities(ctx: RuleContext, findings: PolicyFinding[], list: unknown, field: string): void {
-  if (list === undefined || list === null) return
-  if (!Array.isArray(list)) {
-    findings.push(unjudgeable(ctx, RULE_FORMAT, field, list, 'a list of identities'))
-    return
-  }
-  const p = ctx.policy.spec.principals ?? {}
-  const domains = trustDomains(ctx.policy)
-  list.forEach((value: unknown, i) => {
-    const f = `${field}[${i}]`
-    if (typeof value !== 'string') {
-      findings.push(unjudgeable(ctx, RULE_FORMAT, f, value, 'an identity string'))
-      return
-    }
-    if (value === '*' && p.allowAll === false) {
-      findings.push(
-        violation(ctx, {
-          rule: RULE_WILDCARD,
-          field: f,
-          value,
-          limit: { allowAll: false },
-          allows: 'no `*` identity',
-          fix: `name the clients: <service-account>.<namespace>.serviceaccount.identity.linkerd.${domains[0]}`,
-          reason: 'a `*` identity authorizes every meshed workload',
-        }),
-      )
-      return
-    }
-    if (p.format !== 'spiffe') return
-    const reason = linkerdIdentityReason(value, domains)
-    if (reason) {
-      findings.push(
-        violation(ctx, {
-          rule: RULE_FORMAT,
-          field: f,
-          value,
-          limit: `<sa>.<ns>.serviceaccount.identity.<cp-ns>.${domains[0]}`,
-          seen: `${f} is ${show(value)} (${reason})`,
-          allows: `Linkerd identities in ${listText(domains)}`,
-          fix: `write ${f} as <service-account>.<namespace>.serviceaccount.identity.linkerd.${domains[0]}`,
-          reason: 'a malformed identity matches no client, so the authorization silently never applies',
-        }),
-      )
-    }
+  judgeIdentityList(ctx, findings, list, field, {
+    formatRule: RULE_FORMAT,
+    wildcardRule: RULE_WILDCARD,
+    noun: 'identities',
+    wildcardJudged: true,
+    wildcard: {
+      allows: 'no `*` identity',
+      fix: (domains) => `name the clients: <service-account>.<namespace>.serviceaccount.identity.linkerd.${domains[0]}`,
+      reason: 'a `*` identity authorizes every meshed workload',
+    },
+    formatReason: linkerdIdentityReason,
+    format: {
+      limit: (domains) => `<sa>.<ns>.serviceaccount.identity.<cp-ns>.${domains[0]}`,
+      allows: (domains) => `Linkerd identities in ${listText(domains)}`,
+      fix: (f, domains) => `write ${f} as <service-account>.<namespace>.serviceaccount.identity.linkerd.${domains[0]}`,
+      reason: 'a malformed identity matches no client, so the authorization silently never applies',
+    },
   })
 }
 
