@@ -9,7 +9,7 @@ import { chainFinding, expiryFinding, renewFix, rowLabel } from './evaluate.js'
 import { gatewayTlsRefs, hostsCoverageFinding, keyFinding, type GatewayTlsRef } from './gateways.js'
 import { CertificateCache, configMapMaterialKind, dataText, firstKey, isLinkerdIdentity, secretMaterialKind, type Decoded, type KubeObject } from './material.js'
 import { DEFAULT_THRESHOLDS, formatThreshold } from './thresholds.js'
-import type { ExpiryThresholds, StatusItem, StatusKind, StatusReport, StatusRole } from './types.js'
+import type { ExpiryThresholds, StatusItem, StatusReport, StatusRole } from './types.js'
 
 export interface StatusOptions {
   now: Date
@@ -20,14 +20,8 @@ export interface StatusOptions {
   concurrency?: number
 }
 
-interface RowBase {
-  kind: StatusKind
-  namespace: string
-  name: string
-  key?: string
-  role: StatusRole
-  source: string
-}
+/** What identifies a row, before its certificate is read. */
+type RowBase = Pick<StatusItem, 'kind' | 'namespace' | 'name' | 'key' | 'role' | 'source'>
 
 interface CaSeen {
   fingerprint: string
