@@ -5,7 +5,8 @@
 // dataplanes hold. Also the multi-cluster comparison (common roots or not). Pure: `now` is given.
 //
 // JSON contract (README; add, never rename): BundleReport, BundleEntry, BundleCompareReport.
-import { bundleFromPem, certificateFacts, diffBundles, finding, rfc3339, worstStatus, type CertificateFacts, type Finding, type FindingStatus, type TrustBundle, type X509Certificate } from '../pki/index.js'
+import { bundleFromPem, certificateFacts, diffBundles, type CertificateFacts, type TrustBundle, type X509Certificate } from '../pki/index.js'
+import { finding, rfc3339, worstStatus, type Finding, type FindingStatus } from '../core/index.js'
 
 export interface PemSource {
   /** `ConfigMap shop/istio-ca-root-cert`, `pod emojivoto/web-… env LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS`. */

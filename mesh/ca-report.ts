@@ -11,20 +11,8 @@
 // JSON contract (README; add, never rename): CaReport, CaAuthority.
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { parse as parseYaml } from 'yaml'
-import {
-  bundleFromPem,
-  certificateFacts,
-  decodeCertificates,
-  finding,
-  isMeshcertError,
-  rfc3339,
-  verifyChain,
-  worstStatus,
-  type CertificateFacts,
-  type Finding,
-  type FindingStatus,
-  type X509Certificate,
-} from '../pki/index.js'
+import { bundleFromPem, certificateFacts, decodeCertificates, verifyChain, type CertificateFacts, type X509Certificate } from '../pki/index.js'
+import { finding, isMeshcertError, rfc3339, worstStatus, type Finding, type FindingStatus } from '../core/index.js'
 import type { CaMaterial } from './ca-material.js'
 import { certificateStatus, issuerReady } from './certmanager/index.js'
 import { caAddressPointsAt, type IstioCsrConfig, type IstiodCaMode } from './istio/index.js'

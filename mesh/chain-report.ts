@@ -4,17 +4,8 @@
 // verdict), and one row per certificate with the columns istioctl users know. Pure: no I/O, no clock.
 //
 // JSON contract (README "JSON fields"; add, never rename): ChainReport, ChainResult, ChainRow.
-import {
-  certificateFacts,
-  decodeCertificates,
-  lifetime,
-  selfSignedCertificates,
-  verifyChain,
-  type CertificateFacts,
-  type ChainVerification,
-  type Finding,
-  type X509Certificate,
-} from '../pki/index.js'
+import { certificateFacts, decodeCertificates, lifetime, selfSignedCertificates, verifyChain, type CertificateFacts, type ChainVerification, type X509Certificate } from '../pki/index.js'
+import { type Finding } from '../core/index.js'
 import type { ConfigDump, DataSource, ProxySecret } from './envoy/configdump.js'
 
 /** Certificate bytes or text and the name they are shown under. */

@@ -1,7 +1,7 @@
 // Which mesh a pod belongs to, from what each injector leaves on it: the proxy container
 // (istio-proxy, linkerd-proxy, consul-dataplane / envoy-sidecar), then annotations and labels.
 // `--mesh` overrides detection. Pure.
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { allContainers, type Container, type KubeObject } from './objects.js'
 
 export type MeshName = 'istio' | 'linkerd' | 'consul'

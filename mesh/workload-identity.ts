@@ -4,7 +4,8 @@
 // `spiffe://<td>[/ap/<partition>]/ns/<ns>/dc/<dc>/svc/<service>`. A certificate for another
 // workload means the proxy serves someone else's identity (a reused Secret, a wrong
 // ServiceAccount), and peers' authorization policies will see the wrong principal. Pure.
-import { finding, type CertificateFacts, type Finding } from '../pki/index.js'
+import { type CertificateFacts } from '../pki/index.js'
+import { finding, type Finding } from '../core/index.js'
 import { consulServiceName, parseConsulIdentity } from './consul/index.js'
 import type { MeshName } from './detect.js'
 import { proxyIdentity } from './linkerd/index.js'

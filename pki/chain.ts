@@ -15,12 +15,12 @@ import {
   type CheckContext,
   type PathEntry,
 } from './chain-checks.js'
-import { MeshcertError } from './errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { certificateFacts, certificateLabel, describeCertificate, factsOf } from './facts.js'
-import type { Finding } from './finding.js'
+import type { Finding } from '../core/finding.js'
 import { lifetime } from './lifetime.js'
 import { buildPaths, findLeaf, pathNode, type CandidatePath, type PathNode } from './path-building.js'
-import { rfc3339 } from './time.js'
+import { rfc3339 } from '../core/time.js'
 import type { CertificateFacts, ChainLink, ChainRole, ChainVerification } from './types.js'
 import './crypto.js'
 

@@ -4,7 +4,7 @@
 // CSR; PEM, base64-of-PEM, base64-of-DER and DER are all accepted.
 import { createPublicKey } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
-import { MeshcertError } from './errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { EKU_NAMES } from './oids.js'
 import type { KeyAlgorithm, SubjectAltNames } from './types.js'
 

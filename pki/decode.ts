@@ -2,7 +2,7 @@
 // base64 of either (Envoy's `inline_bytes`). Refuses, by name, what is not a certificate: a private
 // key (never echoed), a CSR, an empty input, garbage.
 import { X509Certificate } from '@peculiar/x509'
-import { MeshcertError } from './errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { dissectShared } from './anatomy.js'
 import { LazyX509Certificate } from './certificate.js'
 import { children, readTlv, TAG } from './der.js'

@@ -2,7 +2,7 @@
 // The grammar and the printed form follow Go's time.ParseDuration and time.Duration.String exactly,
 // so a value round-trips the way `kubectl get certificate -o yaml` shows it. Durations are carried
 // as milliseconds (a JavaScript number; sub-millisecond parts are fractional).
-import { MeshcertError } from './errors.js'
+import { MeshcertError } from '../core/errors.js'
 
 const NS_PER_MS = 1_000_000n
 const MAX_NS = 9_223_372_036_854_775_807n // Go's Duration is an int64 of nanoseconds

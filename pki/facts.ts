@@ -14,7 +14,7 @@ import {
 } from './extensions.js'
 import { formatName } from './names.js'
 import { CURVE_NAMES, EKU_NAMES, OID, SIGNATURE_ALGORITHMS, HASH_OIDS } from './oids.js'
-import { rfc3339 } from './time.js'
+import { rfc3339 } from '../core/time.js'
 import type { CertificateFacts, KeyAlgorithm, SubjectAltNames } from './types.js'
 import { children, contentOf, decodeOid, readTlv } from './der.js'
 

@@ -1,8 +1,4 @@
 // The public API of pki/: certificates in, facts and verdicts out. Everything else in pki/ is internal.
-export { MeshcertError, ClusterAccessError, isMeshcertError } from './errors.js'
-export type { MeshcertErrorCode, ErrorExitCode } from './errors.js'
-export { finding, worstStatus } from './finding.js'
-export type { Finding, FindingStatus } from './finding.js'
 export type { CertificateFacts, ChainLink, ChainRole, ChainVerification, KeyAlgorithm, SubjectAltNames } from './types.js'
 export { decodeCertificates } from './decode.js'
 export { certificateFacts, certificateLabel, describeCertificate } from './facts.js'
@@ -23,7 +19,6 @@ export {
 } from './bundle.js'
 export type { TrustBundle, BundleDiff, SpiffeJwksOptions } from './bundle.js'
 export { svidFindings } from './svid.js'
-export { rfc3339 } from './time.js'
 export { X509Certificate } from '@peculiar/x509'
 // Written by the SPIFFE/duration/CSR owner; re-exported whole so the public entry point stays one file.
 export * from './spiffe.js'

@@ -1,6 +1,6 @@
 // How far through its life a certificate is, and when it is due for rotation.
 import type { X509Certificate } from '@peculiar/x509'
-import { MeshcertError } from './errors.js'
+import { MeshcertError } from '../core/errors.js'
 
 export interface Lifetime {
   /** Share of the lifetime elapsed at `now`, in percent (below 0 before notBefore, above 100 once expired). */

@@ -4,7 +4,7 @@
 // and no trailing slash; no query, fragment or percent-encoding anywhere (those characters are
 // simply outside the allowed sets). The reasons use go-spiffe's wording, followed by what was found.
 // Plus the Istio identity form `spiffe://<td>/ns/<ns>/sa/<sa>` and its principal form without scheme.
-import { MeshcertError } from './errors.js'
+import { MeshcertError } from '../core/errors.js'
 
 export const SPIFFE_SCHEME_PREFIX = 'spiffe://'
 /** The standard's limits, in bytes (all allowed characters are ASCII, so bytes = characters). */

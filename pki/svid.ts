@@ -4,8 +4,8 @@
 // with keyCertSign.
 import type { X509Certificate } from '@peculiar/x509'
 import { certificateLabel, factsOf } from './facts.js'
-import type { Finding } from './finding.js'
-import { isMeshcertError } from './errors.js'
+import type { Finding } from '../core/finding.js'
+import { isMeshcertError } from '../core/errors.js'
 import { parseSpiffeId } from './spiffe.js'
 import type { ChainLink, CertificateFacts } from './types.js'
 

@@ -9,7 +9,7 @@
 //   - user errors print `error: <message>` and `Fix: <hint>`, never a stack trace (DEBUG shows it).
 // Imports stay light: commands import pki/, mesh/ and client-node lazily inside `run()`.
 import { Command, Errors, Interfaces } from '@oclif/core'
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { atFlag, outputFlag, parseRfc3339 } from './flags.js'
 import { colourWanted, makeStyle, renderData, type Style } from './output.js'
 

@@ -1,7 +1,7 @@
 // Flag declarations and their value checks, shared by commands. Checks throw MeshcertError
 // (exit 2) with a message that names the flag and the value, and a hint that shows a good value.
 import { Flags } from '@oclif/core'
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { STANDARD_FORMATS } from './output.js'
 
 /** `-o/--output`: the standard formats plus whatever a command adds (e.g. `pem`). */

@@ -2,7 +2,7 @@
 // the path and say what to do — never an ENOENT stack trace.
 import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 
 export interface InputFile {
   /** Short name for tables: the file's base name, or `stdin`. */

@@ -2,7 +2,7 @@
 // `List`s) judged by the same engine the webhook runs. Namespaces found among the manifests lend
 // their labels to the objects in them. Pure: the command reads the files and prints the report.
 import { LineCounter, parseAllDocuments } from 'yaml'
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { evaluateObject, isClusterScoped, parseApiVersion } from './engine.js'
 import { isObject } from './rules/common.js'
 import { rulesFor } from './rules/index.js'

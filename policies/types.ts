@@ -1,7 +1,7 @@
 // The shapes of the admission policy: the MeshCertPolicy resource (meshcert.io/v1alpha1), what a
 // rule returns (PolicyFinding), and what the engine decides (Decision). The webhook and `lint`
 // render these; field names are a public contract.
-import type { Finding } from '../pki/finding.js'
+import type { Finding } from '../core/finding.js'
 
 export type Enforcement = 'Deny' | 'Warn' | 'Audit'
 export type DecisionEnforcement = Enforcement | 'None'

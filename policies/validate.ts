@@ -3,7 +3,7 @@
 // document, the field path and the reason, so the webhook can keep the last good policy in force.
 import { Ajv, type ErrorObject } from 'ajv'
 import { parseAllDocuments } from 'yaml'
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { parseGoDurationNs } from '../pki/duration.js'
 import { trustDomainReason } from '../pki/spiffe.js'
 import { policySchema } from './schema.js'

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import type { Server as HttpServer } from 'node:http'
 import { parseArgs } from 'node:util'
-import { isMeshcertError, MeshcertError } from '../pki/errors.js'
+import { isMeshcertError, MeshcertError } from '../core/errors.js'
 import { defaultPolicy, evaluateAdmission, type MeshCertPolicy } from '../policies/index.js'
 import { createRequestListener, DEFAULT_MAX_BODY_BYTES, type AdmissionDecision } from './app.js'
 import { createLogger, errorFields, isLogLevel, type Logger, type LogLevel } from './log.js'

@@ -1,7 +1,7 @@
 // AdmissionReview admission.k8s.io/v1, in and out. Decoding is strict: anything that is not a
 // well-formed review is a ReviewError (HTTP 400), never a guess — a review we cannot read must not
 // be admitted by accident. Only the fields the policy engine needs are taken from the request.
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 import type { AdmissionInput, GroupVersionKind, Operation } from '../policies/index.js'
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1'

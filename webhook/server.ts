@@ -11,7 +11,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net'
 import { dirname } from 'node:path'
 import { createSecureContext, type SecureContextOptions } from 'node:tls'
-import { MeshcertError } from '../pki/errors.js'
+import { MeshcertError } from '../core/errors.js'
 import { errorFields, type Logger } from './log.js'
 import type { WebhookMetrics } from './metrics.js'
 

@@ -9,7 +9,7 @@
 //
 // Consul namespaces and partitions are Enterprise features; in Consul CE everything is in
 // `default`, which is also what an unset namespace/partition means here.
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { headerValue } from './match.js'
 import type { AuthzDecision, AuthzRequest, ConsideredRule, KubeObject } from './types.js'
 import { objectRef } from './types.js'

@@ -8,7 +8,7 @@
 // `*` means "present", `x*` prefix, `*x` suffix, hosts ignore case. For TCP traffic istiod drops an
 // ALLOW rule that uses an HTTP-only field (it can never match) and ignores HTTP-only fields of a DENY
 // or CUSTOM rule (so it denies more) — we do the same and say so.
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { compareByAge, describeSelector, headerValue, istioStringMatch, parseCidr, selectorMatches } from './match.js'
 import type { LabelSelector } from './match.js'
 import type { AuthzDecision, AuthzRequest, ConsideredRule, KubeObject } from './types.js'

@@ -9,7 +9,7 @@
 // MeshTLSAuthentication identities/identityRefs, NetworkAuthentication networks/except, or a
 // ServiceAccount directly) and the older ServerAuthorization (client.meshTLS / unauthenticated /
 // networks). Identities are Linkerd's DNS-like names `<sa>.<ns>.serviceaccount.identity.<cp-ns>.<td>`.
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { compareByAge, parseCidr, selectorMatches } from './match.js'
 import type { LabelSelector } from './match.js'
 import type { AuthzDecision, AuthzRequest, ConsideredRule, KubeObject } from './types.js'

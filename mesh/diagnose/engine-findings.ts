@@ -1,6 +1,6 @@
 // Turn an authorization engine's answer into the finding of check `authz.allows` (the mTLS
 // engines already return `mtls.mode` findings).
-import type { Finding } from '../../pki/finding.js'
+import type { Finding } from '../../core/finding.js'
 import type { AuthzDecision } from '../authz/types.js'
 
 /** `authz.allows`: pass on ALLOW, fail on DENY with the deciding rule and how to change it. */

@@ -5,8 +5,8 @@
 // required), `fail_verify_cert_hash`, `no_certificate`. On the client (SRC) they live under the
 // outbound cluster `cluster.<name>.ssl.*`; on the server (DST) under the inbound listener
 // `listener.<address>.ssl.*` (Istio: `listener.0.0.0.0_15006`).
-import type { Finding } from '../../pki/finding.js'
-import { MeshcertError } from '../../pki/errors.js'
+import type { Finding } from '../../core/finding.js'
+import { MeshcertError } from '../../core/errors.js'
 
 export const ENVOY_TLS_COUNTERS = ['handshake', 'connection_error', 'fail_verify_error', 'fail_verify_san', 'fail_verify_no_cert', 'fail_verify_cert_hash', 'no_certificate'] as const
 export type EnvoyTlsCounter = (typeof ENVOY_TLS_COUNTERS)[number]

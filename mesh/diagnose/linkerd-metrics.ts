@@ -4,8 +4,8 @@
 // `client_id`), connections without mTLS (`tcp_open_total{direction="inbound",tls="no_identity"}`
 // with its `no_tls_reason`) and the proxy certificate's expiry
 // (`identity_cert_expiration_timestamp_seconds`).
-import type { Finding } from '../../pki/finding.js'
-import { MeshcertError } from '../../pki/errors.js'
+import type { Finding } from '../../core/finding.js'
+import { MeshcertError } from '../../core/errors.js'
 
 export interface PromSample {
   name: string

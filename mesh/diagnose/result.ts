@@ -1,6 +1,6 @@
 // The diagnosis result: findings in catalogue order, a summary, the exit code, and a plain-text
 // rendering whose last line is the fix of the first failing check — what the user sees last.
-import type { Finding, FindingStatus } from '../../pki/finding.js'
+import type { Finding, FindingStatus } from '../../core/finding.js'
 import { checkDefinition, checkOrder } from './checks.js'
 
 export interface DiagnosisSummary {

@@ -1,22 +1,9 @@
 // Checks 1–6 of the diagnosis (proxy, certificate, validity/rotation, chain both ways, bundles,
 // identities) over the facts gathered for both sides. Pure: facts and `now` in, findings out;
-// pki/ does the X.509 work; plugin/diagnose gathers the facts (proxy material through port-forward).
-import {
-  certificateFacts,
-  decodeCertificates,
-  describeCertificate,
-  diffBundles,
-  lifetime,
-  parseSpiffeId,
-  rfc3339,
-  spiffeIdReason,
-  trustBundle,
-  verifyChain,
-  type CertificateFacts,
-  type Finding,
-  type X509Certificate,
-} from '../../pki/index.js'
-import { MeshcertError } from '../../pki/errors.js'
+// pki/ does the X.509 work; cluster/diagnose gathers the facts (proxy material through port-forward).
+import { certificateFacts, decodeCertificates, describeCertificate, diffBundles, lifetime, parseSpiffeId, spiffeIdReason, trustBundle, verifyChain, type CertificateFacts, type X509Certificate } from '../../pki/index.js'
+import { rfc3339, type Finding } from '../../core/index.js'
+import { MeshcertError } from '../../core/errors.js'
 import type { MeshName } from '../detect.js'
 import { parseConsulIdentity } from '../consul/index.js'
 import { skipped } from './result.js'

@@ -10,7 +10,7 @@
 //   - the ztunnel (ambient) dump: `certificates[]` with `identity`, `state`, `certChain[].pem`.
 // Field names are accepted in both snake_case (Envoy admin) and camelCase (protojson) spellings.
 // Secrets that carry certificates are returned as data sources; decoding them is pki's job.
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 
 /** Where certificate bytes come from (Envoy's config.core.v3.DataSource). */
 export type DataSource =

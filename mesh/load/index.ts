@@ -4,7 +4,8 @@
 // certificate per pod at once. Compared with the limits that can be known: Consul's CA rate limit
 // (`csr_max_per_second`, default 50) and how many istiod / istio-csr replicas share the work.
 // Pure: numbers in, numbers and findings out.
-import { formatGoDuration, humanDuration, MeshcertError, type Finding } from '../../pki/index.js'
+import { formatGoDuration, humanDuration } from '../../pki/index.js'
+import { MeshcertError, type Finding } from '../../core/index.js'
 
 /** Consul's default `ca_config.csr_max_per_second`. */
 export const CONSUL_CSR_MAX_PER_SECOND = 50

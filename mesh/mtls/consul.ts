@@ -2,8 +2,8 @@
 // ProxyDefaults `global`, and the default is strict. `permissive` (accept plaintext too, for
 // migrating into transparent-proxy meshes) only takes effect when the Mesh config entry sets
 // `allowEnablingPermissiveMutualTLS: true`; Consul refuses the entry otherwise.
-import type { Finding } from '../../pki/finding.js'
-import { MeshcertError } from '../../pki/errors.js'
+import type { Finding } from '../../core/finding.js'
+import { MeshcertError } from '../../core/errors.js'
 import type { KubeObject } from '../authz/types.js'
 import type { MtlsDecisionSource, MtlsMode, MtlsResult } from './types.js'
 

@@ -11,8 +11,8 @@
 // trafficPolicy overrides the top-level one and portLevelSettings override both for their port.
 // Simplified: exportTo is honoured for `.`, `*` and namespace names; workloadSelector on a
 // DestinationRule is ignored; among rules in one namespace an exact host beats a wildcard.
-import type { Finding } from '../../pki/finding.js'
-import { MeshcertError } from '../../pki/errors.js'
+import type { Finding } from '../../core/finding.js'
+import { MeshcertError } from '../../core/errors.js'
 import { compareByAge, selectorMatches } from '../authz/match.js'
 import type { LabelSelector } from '../authz/match.js'
 import type { KubeObject } from '../authz/types.js'

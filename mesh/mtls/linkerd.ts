@@ -4,8 +4,8 @@
 // client knows the port is opaque), `config.linkerd.io/proxy-require-identity-inbound-ports` and an
 // authenticated default policy refuse plaintext. A Server's proxyProtocol must agree with the
 // opaque-ports annotation, or the proxy will detect a protocol the client does not speak.
-import type { Finding } from '../../pki/finding.js'
-import { MeshcertError } from '../../pki/errors.js'
+import type { Finding } from '../../core/finding.js'
+import { MeshcertError } from '../../core/errors.js'
 import { DEFAULT_INBOUND_POLICY_ANNOTATION, REQUIRE_IDENTITY_PORTS_ANNOTATION, SKIP_INBOUND_PORTS_ANNOTATION, parseLinkerdPortList } from '../authz/linkerd.js'
 import type { ServerSpec } from '../authz/linkerd.js'
 import { selectorMatches } from '../authz/match.js'

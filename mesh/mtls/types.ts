@@ -1,7 +1,7 @@
 // The answer of every mTLS engine: what the destination's proxy accepts on one port, which object
 // and field decided it, and findings (check `mtls.mode`) for anything that will break or weaken
 // traffic from the source — e.g. a client-side DestinationRule that sends plaintext to a STRICT port.
-import type { Finding } from '../../pki/finding.js'
+import type { Finding } from '../../core/finding.js'
 
 /** STRICT: mTLS only. PERMISSIVE: mTLS or plaintext. DISABLE: plaintext only / proxy bypassed. */
 export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE'

@@ -2,7 +2,8 @@
 // time passed without a renewal, and whether the Secret's certificate still matches the spec
 // (dnsNames, uris, duration, issuer) — what cert-manager's own issuing triggers compare. The
 // object is read by mesh/certmanager (certificateStatus); this file only keeps and judges it.
-import { humanDuration, rfc3339, type Finding } from '../../pki/index.js'
+import { humanDuration } from '../../pki/index.js'
+import { rfc3339, type Finding } from '../../core/index.js'
 import type { CertificateFacts } from '../../pki/index.js'
 import { certificateStatus } from '../certmanager/index.js'
 import type { KubeObject as MeshObject } from '../objects.js'

@@ -3,7 +3,8 @@
 // page at a time (bodies are read, judged and dropped: only the rows are kept), then asks for the
 // report. Pure: no I/O, no clock (`now` is an option); chain verification runs with a bound on how
 // many are in flight.
-import { isMeshcertError, rfc3339, worstStatus, type Finding, type X509Certificate } from '../../pki/index.js'
+import { type X509Certificate } from '../../pki/index.js'
+import { isMeshcertError, rfc3339, worstStatus, type Finding } from '../../core/index.js'
 import { certificateRecord, readyFinding, renewalFinding, secretMissingFinding, specMatchFinding, type CertificateRecord } from './certmanager.js'
 import { chainFinding, expiryFinding, renewFix, rowLabel } from './evaluate.js'
 import { gatewayTlsRefs, hostsCoverageFinding, keyFinding, type GatewayTlsRef } from './gateways.js'

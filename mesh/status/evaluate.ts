@@ -1,6 +1,7 @@
 // Judging one certificate row: is it expired, expiring within its window, not yet valid; and does
 // its chain verify to the trust anchors it should chain to. Pure: `now` is a parameter.
-import { humanDuration, rfc3339, verifyChain, type Finding, type X509Certificate } from '../../pki/index.js'
+import { humanDuration, verifyChain, type X509Certificate } from '../../pki/index.js'
+import { rfc3339, type Finding } from '../../core/index.js'
 import { formatThreshold, isCaRole, warnWindow } from './thresholds.js'
 import type { ExpiryThresholds, StatusRole } from './types.js'
 

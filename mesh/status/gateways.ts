@@ -2,7 +2,8 @@
 // (listeners[].tls.certificateRefs): which Secret each serves, for which hosts; whether the Secret's
 // certificate covers those hosts and its key matches it.
 import { createPrivateKey, createPublicKey } from 'node:crypto'
-import type { Finding, X509Certificate } from '../../pki/index.js'
+import type { X509Certificate } from '../../pki/index.js'
+import type { Finding } from '../../core/index.js'
 import type { KubeObject } from './material.js'
 
 export interface GatewayTlsRef {

@@ -3,7 +3,8 @@
 // than three thresholds (a 24h workload SVID against 30d) is judged against a third of its
 // lifetime instead, cert-manager's default renewBefore, so short-lived certificates are not
 // "expiring" from birth.
-import { formatGoDuration, humanDuration, MeshcertError, parseGoDuration } from '../../pki/index.js'
+import { formatGoDuration, humanDuration, parseGoDuration } from '../../pki/index.js'
+import { MeshcertError } from '../../core/index.js'
 import type { ExpiryThresholds, StatusRole } from './types.js'
 
 export const DAY_MS = 86_400_000

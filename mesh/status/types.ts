@@ -1,6 +1,6 @@
 // The shapes `kubectl meshcert status` hands out. `-o json|yaml` prints a StatusReport as is, and
 // `-o prometheus` is rendered from it, so the field names are a public contract: add, never rename.
-import type { Finding, FindingStatus } from '../../pki/index.js'
+import type { Finding, FindingStatus } from '../../core/index.js'
 
 /**
  * What a certificate is for in the mesh:

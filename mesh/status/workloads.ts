@@ -1,7 +1,8 @@
 // Workload certificates in `status --workloads`: which meshed pods to read (a sample per owning
 // Deployment), and how to judge the certificate a proxy holds — expired, expiring, or past the
 // point where its mesh should already have rotated it. Pure: pods and chain reports in, rows out.
-import { humanDuration, rfc3339, worstStatus, type Finding } from '../../pki/index.js'
+import { humanDuration } from '../../pki/index.js'
+import { rfc3339, worstStatus, type Finding } from '../../core/index.js'
 import type { ChainReport, ChainResult } from '../chain-report.js'
 import type { MeshName } from '../detect.js'
 import { expiryFinding, rowLabel } from './evaluate.js'

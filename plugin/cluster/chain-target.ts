@@ -21,7 +21,7 @@ export interface ChainClusterFlagValues extends ClusterFlagValues {
  * does, and for a pod add whether the workload certificate names that pod's identity.
  */
 export async function clusterChainReport(target: string, flags: ChainClusterFlagValues, at: Date, rotateAt: number): Promise<ChainReport> {
-  const [{ readWorkloadChain }, { chainReport }, { workloadIdentityFinding }] = await Promise.all([import('./workload-chain.js'), import('../../mesh/chain-report.js'), import('../../mesh/workload-identity.js')])
+  const [{ readWorkloadChain }, { chainReport }, { workloadIdentityFinding }] = await Promise.all([import('../../cluster/gather/workload-chain.js'), import('../../mesh/chain-report.js'), import('../../mesh/workload-identity.js')])
   const reader = await openReader(flags)
   const chain = await readWorkloadChain(reader, target, reader.namespace, flags.mesh ? { mesh: flags.mesh as MeshName } : {})
   if (process.env.MESHCERT_REQUEST_COUNT) process.stderr.write(`api requests: ${reader.requests}\n`)

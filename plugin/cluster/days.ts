@@ -1,5 +1,5 @@
 // `--warn`: how long before expiry a CA certificate is reported, as days (`60`, `60d`) or a Go duration (`1440h`).
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { isGoDuration, parseGoDuration } from '../../pki/duration.js'
 
 export function parseWarnDays(value: string, flag = '--warn'): number {

@@ -1,9 +1,9 @@
 // The flags of every command that reads a cluster, with kubectl's names and meanings, and the
 // one function that turns them into a ClusterReader.
 import { Flags } from '@oclif/core'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { isGoDuration, parseGoDuration } from '../../pki/duration.js'
-import type { ClusterReader } from './reader.js'
+import type { ClusterReader } from '../../cluster/reader.js'
 
 export const MESHES = ['istio', 'linkerd', 'consul'] as const
 
@@ -46,7 +46,7 @@ export interface ClusterFlagValues {
 
 /** Open a reader for the flags (client-node is loaded here, not at command start). */
 export async function openReader(flags: ClusterFlagValues, context = flags.context): Promise<ClusterReader> {
-  const { ClusterReader } = await import('./reader.js')
+  const { ClusterReader } = await import('../../cluster/reader.js')
   return ClusterReader.open({
     ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
     ...(context !== undefined ? { context } : {}),

@@ -2,7 +2,7 @@
 // way `linkerd check` prints them (√ pass, ‼ warn, × fail), each non-passing one with its fix.
 import type { BundleCompareReport, BundleReport } from '../../mesh/bundle-report.js'
 import type { CaReport } from '../../mesh/ca-report.js'
-import type { Finding } from '../../pki/finding.js'
+import type { Finding } from '../../core/finding.js'
 import { renderTable, type Style } from '../output.js'
 
 const MARK = { pass: '√', warn: '‼', fail: '×', skip: '-' } as const

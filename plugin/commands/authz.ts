@@ -2,7 +2,7 @@
 // and which policy and rule decide it. Reads DST's pod and the policy objects of the relevant
 // namespaces, asks mesh/authz's engine for the mesh DST is in, renders its decision.
 import { Args, Flags } from '@oclif/core'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import type { AuthzResult } from '../render/diagnose-table.js'
 import { MeshcertCommand } from '../base.js'
 import { clusterFlags, meshFlag, openReader } from '../cluster/flags.js'
@@ -55,9 +55,9 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
     const { port, method, path } = parseRequestFlags(f)
     const headers = parseHeaders(f.header)
     const [{ parseWorkloadRef }, gather, { buildAuthzRequest, evaluateAuthz }, { presentedIdentity }, renderer] = await Promise.all([
-      import('../diagnose/targets.js'),
-      import('../diagnose/gather.js'),
-      import('../diagnose/authorize.js'),
+      import('../../cluster/diagnose/targets.js'),
+      import('../../cluster/diagnose/gather.js'),
+      import('../../cluster/diagnose/authorize.js'),
       import('../../mesh/diagnose/index.js'),
       import('../render/diagnose-table.js'),
     ])
@@ -75,7 +75,7 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
       throw new MeshcertError('ERR_MESHCERT_USAGE', `SRC is in ${g.src.member.mesh} and DST in ${g.dst.member.mesh}: no single mesh's policy decides between them`, 'run `kubectl meshcert diagnose SRC DST` to see the whole picture')
     }
     if (g.gaps.length) {
-      const { ClusterAccessError } = await import('../../pki/errors.js')
+      const { ClusterAccessError } = await import('../../core/errors.js')
       throw new ClusterAccessError('ERR_MESHCERT_FORBIDDEN', `forbidden: cannot ${g.gaps[0]}, so the decision cannot be made`, g.gapFix)
     }
     const mesh = g.dst.member.mesh
@@ -84,7 +84,7 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
     // The identity SRC presents: read from its proxy only when the pod is meshed (a quick handshake or dump).
     let presented: { spiffeId?: string; dns?: string } | undefined
     if (g.src?.member) {
-      const { readProxyMaterial } = await import('../diagnose/proxy.js')
+      const { readProxyMaterial } = await import('../../cluster/diagnose/proxy.js')
       const material = await readProxyMaterial(reader, g.src.pod, g.src.member, { stats: false, linkerdNamespace: f['linkerd-namespace'] })
       presented = presentedIdentity({ ...g.src.facts, material })
     }

@@ -1,11 +1,11 @@
 // `kubectl meshcert bundle [POD | -n NS | -A]`: the trust bundles in force, compared as sets of
 // certificates. `--compare --context A --context B` checks two clusters share a root. Exports the
 // roots as PEM (`-o pem`) or as a SPIFFE bundle (`-o spiffe`). Reads the cluster through
-// plugin/cluster, judges with mesh/bundle-report, renders.
+// cluster/gather, judges with mesh/bundle-report, renders.
 import { Args, Flags } from '@oclif/core'
 import type { BundleCompareReport, BundleReport } from '../../mesh/bundle-report.js'
 import type { X509Certificate } from '../../pki/index.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
 import { parseWarnDays } from '../cluster/days.js'
 import { allNamespacesFlag, kubeconfigFlag, meshFlag, namespaceFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
@@ -58,7 +58,7 @@ Exit status: 0 bundles agree, 1 a check failed, 2 bad usage, 3 the cluster could
     const warnDays = parseWarnDays(flags.warn)
     const contexts = flags.context ?? []
     const [{ gatherBundleInput }, { bundleReport, compareBundles, rootsInForce }, { diffBundles, certificateFacts }, render] = await Promise.all([
-      import('../cluster/gather-bundle.js'),
+      import('../../cluster/gather/bundle.js'),
       import('../../mesh/bundle-report.js'),
       import('../../pki/index.js'),
       import('../cluster/render.js'),

@@ -35,7 +35,7 @@ Exit status: 0 every check passed (warnings allowed), 1 a check failed, 2 bad us
   async run(): Promise<CaReport> {
     const flags = this.flags
     const warnDays = parseWarnDays(flags.warn)
-    const [{ gatherCaInput }, { caReport }, render] = await Promise.all([import('../cluster/gather-ca.js'), import('../../mesh/ca-report.js'), import('../cluster/render.js')])
+    const [{ gatherCaInput }, { caReport }, render] = await Promise.all([import('../../cluster/gather/ca.js'), import('../../mesh/ca-report.js'), import('../cluster/render.js')])
     this.renderers = render
     const reader = await openReader({ ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context !== undefined ? { context: flags.context } : {}), 'request-timeout': flags['request-timeout'] })
     const input = await gatherCaInput(reader, { istioNamespace: flags['istio-namespace'], linkerdNamespace: flags['linkerd-namespace'], certManagerNamespace: flags['cert-manager-namespace'], warnDays })

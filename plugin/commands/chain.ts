@@ -1,15 +1,14 @@
 // `kubectl meshcert chain`: verify a certificate chain from files or from a proxy's config dump,
 // at a given time, and show every certificate the way `istioctl proxy-config secret` does plus
 // identity, issuer, key, lifetime used and rotation time. Reads the inputs, calls
-// mesh/chain-report's `chainReport`, renders what it returns. (Issue 3 adds `chain POD`.)
+// mesh/chain-report's `chainReport`, renders what it returns; `chain POD` reads it from a live cluster.
 import { Flags } from '@oclif/core'
 import type { ChainReport, ChainReportInput, CertificateSource } from '../../mesh/chain-report.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
 import { parseFraction, rotateAtFlag } from '../flags.js'
 import { readInput } from '../input.js'
 import { renderChainTable } from '../render/chain-table.js'
-// Issue 3: `chain POD` reads the chain from a live cluster (plugin/cluster/chain-target.ts).
 import { chainClusterFlags, chainTargetArg, clusterChainReport } from '../cluster/chain-target.js'
 
 export default class Chain extends MeshcertCommand<typeof Chain, ChainReport> {
@@ -46,16 +45,16 @@ Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or i
       exclusive: ['file', 'trust-bundle'],
     }),
     'rotate-at': rotateAtFlag,
-    // Issue 3: cluster flags for `chain POD`.
+    // Cluster flags for `chain POD`.
     ...chainClusterFlags,
   }
 
-  // Issue 3: `chain POD | pod/NAME | deploy/NAME | secret/NAME`.
+  // `chain POD | pod/NAME | deploy/NAME | secret/NAME`.
   static override args = { target: chainTargetArg }
 
   async run(): Promise<ChainReport> {
     const { file, 'trust-bundle': trustBundle, 'config-dump': configDump } = this.flags
-    // Issue 3: a positional target reads the chain from the cluster instead of files.
+    // A positional target reads the chain from the cluster instead of files.
     if (this.args.target !== undefined) {
       if (file !== undefined || configDump !== undefined || trustBundle !== undefined) {
         throw new MeshcertError('ERR_MESHCERT_USAGE', `give either a pod (${this.args.target}) or -f/--config-dump/--trust-bundle, not both`, 'kubectl meshcert chain POD -n NS, or kubectl meshcert chain -f cert-chain.pem')

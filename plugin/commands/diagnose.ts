@@ -1,8 +1,8 @@
 // `kubectl meshcert diagnose SRC DST`: why mTLS between two workloads fails and how to fix it.
-// Parses flags, calls plugin/diagnose's `diagnosePair` (which reads the cluster and runs the
+// Parses flags, calls cluster/diagnose's `diagnosePair` (which reads the cluster and runs the
 // checks of mesh/diagnose's catalogue in order), renders the findings.
 import { Args, Flags } from '@oclif/core'
-import type { DiagnoseResult } from '../diagnose/diagnosis.js'
+import type { DiagnoseResult } from '../../cluster/diagnose/diagnosis.js'
 import { MeshcertCommand } from '../base.js'
 import { clusterFlags, meshFlag, openReader } from '../cluster/flags.js'
 import { parseFraction } from '../flags.js'
@@ -51,7 +51,7 @@ The first failing check's fix is printed last.`
     const { port, method, path } = parseRequestFlags(f)
     const skewMs = parseSkew(f['clock-skew'])
     const rotateAt = f['rotate-at'] === undefined ? undefined : parseFraction(f['rotate-at'], '--rotate-at')
-    const [{ parseWorkloadRef }, { diagnosePair }, renderer] = await Promise.all([import('../diagnose/targets.js'), import('../diagnose/diagnosis.js'), import('../render/diagnose-table.js')])
+    const [{ parseWorkloadRef }, { diagnosePair }, renderer] = await Promise.all([import('../../cluster/diagnose/targets.js'), import('../../cluster/diagnose/diagnosis.js'), import('../render/diagnose-table.js')])
     this.renderer = renderer
     const reader = await openReader(f)
     const src = parseWorkloadRef(this.args.src, reader.namespace, 'SRC')

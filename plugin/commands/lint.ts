@@ -5,7 +5,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Flags } from '@oclif/core'
 import type { LintFile, LintReport, MeshCertPolicy } from '../../policies/index.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
 import { readInput } from '../input.js'
 

@@ -3,7 +3,7 @@
 // known limits. Offline with --workloads; otherwise meshed pods are counted from the cluster.
 import { Flags } from '@oclif/core'
 import type { LoadReport } from '../../mesh/load/index.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
 import { allNamespacesFlag, contextFlag, kubeconfigFlag, namespaceFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
 import { parseFraction } from '../flags.js'
@@ -73,7 +73,7 @@ Exit status: 0 within limits, 1 a limit is exceeded or a signer has no replica, 
       const report = signingLoad({ workloads: f.workloads, ttlMs, rotateAt, ...(f.peak !== undefined ? { burst: { name: '--peak', pods: f.peak } } : {}), signers: [...signers] })
       return { source: 'flags', meshes: [{ ...(mesh ? { mesh } : {}), ...report }] }
     }
-    const { countMeshedPods } = await import('../status/load.js')
+    const { countMeshedPods } = await import('../../cluster/gather/load.js')
     const reader = await openReader(f)
     const counts = await countMeshedPods(reader, f['all-namespaces'] ? undefined : reader.namespace, csr)
     return {

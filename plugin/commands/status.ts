@@ -1,10 +1,10 @@
 // `kubectl meshcert status`: every mesh certificate in the cluster by time to expiry — cert-manager
 // Certificates, mesh CA Secrets, trust bundles, gateway certificates — with what is wrong and how
-// to fix it. Gathers objects page by page (plugin/status/collect.ts), judges them in
+// to fix it. Gathers objects page by page (cluster/gather/status.ts), judges them in
 // mesh/status, renders a table, JSON/YAML or Prometheus text exposition.
 import { Flags } from '@oclif/core'
 import type { StatusReport } from '../../mesh/status/index.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
 import { allNamespacesFlag, contextFlag, kubeconfigFlag, namespaceFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
 import { outputFlag } from '../flags.js'
@@ -49,7 +49,7 @@ Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 c
   }
 
   async run(): Promise<StatusReport> {
-    const [{ parseThreshold }, { collectStatus }] = await Promise.all([import('../../mesh/status/index.js'), import('../status/collect.js')])
+    const [{ parseThreshold }, { collectStatus }] = await Promise.all([import('../../mesh/status/index.js'), import('../../cluster/gather/status.js')])
     const thresholds = { leafMs: parseThreshold(this.flags.warn, '--warn'), caMs: parseThreshold(this.flags['warn-ca'], '--warn-ca') }
     const workloads = this.flags.workloads ? { perOwner: this.flags.sample ?? 1, concurrency: this.flags['proxy-concurrency'] ?? 8 } : undefined
     // Checked here rather than with oclif's min/max, whose parse errors do not carry a fix.

@@ -1,7 +1,7 @@
 // Flags shared by `diagnose` and `authz`: the request being asked about, the mesh namespaces, and
 // the values they take (parsed here so both commands give the same errors).
 import { Flags } from '@oclif/core'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { isGoDuration, parseGoDuration } from '../../pki/duration.js'
 import type { MeshName } from '../../mesh/detect.js'
 
@@ -24,7 +24,7 @@ export function parseRequestFlags(f: { port?: string | undefined; method?: strin
   return { port: parsePort(f.port), method: parseMethod(f.method), path: parsePath(f.path) }
 }
 
-/** `--mesh` and the mesh namespaces, as plugin/diagnose's gathering takes them. */
+/** `--mesh` and the mesh namespaces, as cluster/diagnose's gathering takes them. */
 export function meshOptions(f: { mesh?: string | undefined; 'istio-namespace': string; 'linkerd-namespace': string; 'consul-namespace': string }): { mesh?: MeshName; istioNamespace: string; linkerdNamespace: string; consulNamespace: string } {
   return { ...(f.mesh ? { mesh: f.mesh as MeshName } : {}), istioNamespace: f['istio-namespace'], linkerdNamespace: f['linkerd-namespace'], consulNamespace: f['consul-namespace'] }
 }

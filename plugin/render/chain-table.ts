@@ -3,7 +3,7 @@
 // the failing findings with their fix, the warnings, and — last, where the eye lands — the fix for
 // the first failure. Imports types only, so loading it costs nothing.
 import type { ChainReport, ChainResult, ChainRow } from '../../mesh/chain-report.js'
-import type { Finding } from '../../pki/finding.js'
+import type { Finding } from '../../core/finding.js'
 import { renderTable, type Style } from '../output.js'
 
 export const CHAIN_COLUMNS = [

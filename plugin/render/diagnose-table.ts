@@ -4,8 +4,8 @@
 // authz: the decision, what decided it, and every rule that was considered.
 import type { AuthzDecision } from '../../mesh/authz/index.js'
 import { checkDefinition } from '../../mesh/diagnose/index.js'
-import type { Finding } from '../../pki/finding.js'
-import type { DiagnoseResult, WorkloadSummary } from '../diagnose/diagnosis.js'
+import type { Finding } from '../../core/finding.js'
+import type { DiagnoseResult, WorkloadSummary } from '../../cluster/diagnose/diagnosis.js'
 import { renderTable, type Style } from '../output.js'
 
 const STATUS = { pass: 'PASS', warn: 'WARN', fail: 'FAIL', skip: 'SKIP' } as const

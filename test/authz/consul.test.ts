@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml'
 import { consulPrecedence, evaluateConsulIntentions } from '../../mesh/authz/consul.js'
 import type { ConsulSourceIntention, ServiceIntentions } from '../../mesh/authz/consul.js'
 import type { AuthzRequest } from '../../mesh/authz/types.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { describeWithFixtures, readFixture } from '../support/fixtures.js'
 
 function intentions(name: string, destination: { name: string; namespace?: string }, sources: ConsulSourceIntention[]): ServiceIntentions {

@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml'
 import { evaluateIstioAuthz, istioPolicyApplies } from '../../mesh/authz/istio.js'
 import type { AuthorizationPolicy, AuthorizationPolicySpec } from '../../mesh/authz/istio.js'
 import type { AuthzRequest } from '../../mesh/authz/types.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { describeWithFixtures, readFixture } from '../support/fixtures.js'
 
 const SLEEP = 'cluster.local/ns/default/sa/sleep'

@@ -3,7 +3,7 @@ import { parseAllDocuments } from 'yaml'
 import { evaluateLinkerdAuthz, linkerdIdentity } from '../../mesh/authz/linkerd.js'
 import type { LinkerdPolicyObjects } from '../../mesh/authz/linkerd.js'
 import type { AuthzRequest, KubeObject } from '../../mesh/authz/types.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { describeWithFixtures, readFixture } from '../support/fixtures.js'
 
 const WEB = linkerdIdentity('web', 'emojivoto')

@@ -2,7 +2,7 @@
 // the fake API server and port-forward, with the same JSON as `chain -f`.
 import assert from 'node:assert/strict'
 import type { ChainReport } from '../../mesh/chain-report.js'
-import { ClusterReader, RESOURCES } from '../../plugin/cluster/reader.js'
+import { ClusterReader, RESOURCES } from '../../cluster/reader.js'
 import type { BundleReport } from '../../mesh/bundle-report.js'
 import { parseConfigDump } from '../../mesh/envoy/configdump.js'
 import { istioRootCertConfigMap, namespace, startEnvoyAdmin, workload } from '../fakecluster/index.js'

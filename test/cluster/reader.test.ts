@@ -7,12 +7,12 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chainReport } from '../../mesh/chain-report.js'
-import { loadKubeconfig } from '../../plugin/cluster/kubeconfig.js'
-import { parseTarget } from '../../plugin/cluster/pods.js'
-import { ClusterReader, RESOURCES } from '../../plugin/cluster/reader.js'
-import { readWorkloadChain } from '../../plugin/cluster/workload-chain.js'
+import { loadKubeconfig } from '../../cluster/kubeconfig.js'
+import { parseTarget } from '../../cluster/pods.js'
+import { ClusterReader, RESOURCES } from '../../cluster/reader.js'
+import { readWorkloadChain } from '../../cluster/gather/workload-chain.js'
 import { parseRequestTimeout } from '../../plugin/cluster/flags.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { namespace, startEnvoyAdmin, startFakeCluster, workload, type TlsEndpoint } from '../fakecluster/index.js'
 import { NOW } from '../support/certs.js'
 import { meshCluster, type MeshCluster } from './support.js'
@@ -132,7 +132,7 @@ describe('cluster reader and chain POD against the fake API server', function ()
   })
 
   it('bundle reading with configmaps forbidden names the list verb and the namespace', async function () {
-    const { gatherBundleInput } = await import('../../plugin/cluster/gather-bundle.js')
+    const { gatherBundleInput } = await import('../../cluster/gather/bundle.js')
     mc.cluster.forbid({ resource: 'configmaps', verb: 'list', namespace: 'shop' })
     try {
       const err = await rejects(gatherBundleInput(reader, { namespace: 'shop', istioNamespace: 'istio-system', linkerdNamespace: 'linkerd' }), 'ERR_MESHCERT_FORBIDDEN', 3, /^forbidden: cannot list configmaps in namespace shop/)
@@ -143,7 +143,7 @@ describe('cluster reader and chain POD against the fake API server', function ()
   })
 
   it('bundle reading for a Linkerd pod compares only that proxy with the trust roots, in two requests', async function () {
-    const { gatherBundleInput } = await import('../../plugin/cluster/gather-bundle.js')
+    const { gatherBundleInput } = await import('../../cluster/gather/bundle.js')
     const { namespace, pod } = mc.pod('linkerd')
     const before = reader.requests
     const input = await gatherBundleInput(reader, { pod, namespace, istioNamespace: 'istio-system', linkerdNamespace: 'linkerd' })

@@ -1,11 +1,11 @@
-// The pure pieces under plugin/diagnose, in-process: argument parsing, checks 1–6 over real
+// The pure pieces of diagnose (flag parsing, checks), in-process: argument parsing, checks 1–6 over real
 // certificates (each with a pass, a fail and a bad-input case), and upstream manifests from
 // ../shared/fixtures decided through the built CLI.
 import assert from 'node:assert/strict'
 import { parseObjects } from '../fakecluster/index.js'
-import { MeshcertError } from '../../pki/errors.js'
-import { parseWorkloadRef } from '../../plugin/diagnose/targets.js'
-import { linkerdDefaultPolicy } from '../../plugin/diagnose/policies.js'
+import { MeshcertError } from '../../core/errors.js'
+import { parseWorkloadRef } from '../../cluster/diagnose/targets.js'
+import { linkerdDefaultPolicy } from '../../cluster/diagnose/policies.js'
 import { parseHeaders, parsePort, parseSkew } from '../../plugin/diagnose/flags.js'
 import { workloadChecks, type SideFacts } from '../../mesh/diagnose/index.js'
 import type { AuthzResult } from '../../plugin/render/diagnose-table.js'

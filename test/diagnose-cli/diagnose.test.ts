@@ -1,8 +1,8 @@
 // `kubectl meshcert diagnose SRC DST` end to end: the real built CLI against a fake API server
 // whose pods' proxies answer behind port-forward. One scenario cluster per check's failure.
 import assert from 'node:assert/strict'
-import type { Finding } from '../../pki/finding.js'
-import type { DiagnoseResult } from '../../plugin/diagnose/diagnosis.js'
+import type { Finding } from '../../core/finding.js'
+import type { DiagnoseResult } from '../../cluster/diagnose/diagnosis.js'
 import { DAY, HOUR, NOW } from '../support/certs.js'
 import { consulSide, envoyStats, istioSide, linkerdCa, linkerdSide, pairPki, withPair, type RunningPair } from './pair.js'
 import { meshcert, type CliRun } from './run.js'

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { CHECKS, CHECK_IDS, authzFinding, diagnose, envoyTlsEvidence, linkerdProxyEvidence, parseEnvoyStats, parsePrometheusText, renderDiagnosis, skipped, tlsCounterSets } from '../../mesh/diagnose/index.js'
 import { evaluateIstioAuthz } from '../../mesh/authz/istio.js'
-import type { Finding } from '../../pki/finding.js'
-import { MeshcertError } from '../../pki/errors.js'
+import type { Finding } from '../../core/finding.js'
+import { MeshcertError } from '../../core/errors.js'
 import { NOW, DAY } from '../support/certs.js'
 
 const f = (check: string, status: Finding['status'], fix?: string): Finding => ({ check, status, subject: 's', message: `${check} ${status}`, ...(fix ? { fix } : {}) })

@@ -2,7 +2,7 @@
 // point, restart burst and signer limits.
 import assert from 'node:assert/strict'
 import { CONSUL_CSR_MAX_PER_SECOND, podMesh, signingLoad } from '../../mesh/load/index.js'
-import { isMeshcertError } from '../../pki/index.js'
+import { isMeshcertError } from '../../core/index.js'
 
 const HOUR = 3_600_000
 

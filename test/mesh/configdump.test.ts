@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { parseConfigDump, type DataSource, type ProxySecret } from '../../mesh/envoy/configdump.js'
 import { decodeCertificates } from '../../pki/index.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { meshPki, type MeshPki } from '../support/certs.js'
 import { itWithFixtures, readFixture } from '../support/fixtures.js'
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { parseAllDocuments } from 'yaml'
 import { effectiveConsulMtls, effectiveIstioMtls, effectiveLinkerdMtls, selectDestinationRule } from '../../mesh/mtls/index.js'
 import type { DestinationRule, PeerAuthentication } from '../../mesh/mtls/index.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { describeWithFixtures, readFixture } from '../support/fixtures.js'
 
 function pa(name: string, namespace: string, spec: PeerAuthentication['spec'], created?: string): PeerAuthentication {

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict'
 import { exportJWK, importX509 } from 'jose'
-import {
-  bundleFromPem,
-  bundleFromSpiffeJwks,
-  bundleFromSpiffeJwksAsync,
-  bundleToPem,
-  bundleToSpiffeJwks,
-  bundleToSpiffeJwksAsync,
-  certificateFacts,
-  diffBundles,
-  MeshcertError,
-  trustBundle,
-} from '../../pki/index.js'
+import { bundleFromPem, bundleFromSpiffeJwks, bundleFromSpiffeJwksAsync, bundleToPem, bundleToSpiffeJwks, bundleToSpiffeJwksAsync, certificateFacts, diffBundles, trustBundle } from '../../pki/index.js'
+import { MeshcertError } from '../../core/index.js'
 import { NOW, meshPki, type MeshPki } from '../support/certs.js'
 
 type Jwks = { keys: Array<Record<string, unknown>>; spiffe_sequence?: number; spiffe_refresh_hint?: number }

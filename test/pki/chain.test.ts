@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import * as x509 from '@peculiar/x509'
 import { AsnConvert } from '@peculiar/asn1-schema'
 import * as asn1X509 from '@peculiar/asn1-x509'
-import { verifyChain, selfSignedCertificates, MeshcertError, type ChainVerification, type Finding } from '../../pki/index.js'
+import { verifyChain, selfSignedCertificates, type ChainVerification } from '../../pki/index.js'
+import { MeshcertError, type Finding } from '../../core/index.js'
 import { DAY, HOUR, NOW, issue, meshPki, type Issued, type MeshPki } from '../support/certs.js'
 
 const failed = (r: ChainVerification, check: string): Finding[] => r.findings.filter((f) => f.check === check && f.status === 'fail')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import * as x509 from '@peculiar/x509'
 import { decodeCsr } from '../../pki/csr.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { issue, NOW, DAY } from '../support/certs.js'
 import { makeCsr, toSpecRequest } from '../policies/support/csr.js'
 

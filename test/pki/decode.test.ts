@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import * as x509 from '@peculiar/x509'
 import { webcrypto } from 'node:crypto'
-import { decodeCertificates, MeshcertError, certificateFacts } from '../../pki/index.js'
+import { decodeCertificates, certificateFacts } from '../../pki/index.js'
+import { MeshcertError } from '../../core/index.js'
 import { issue, meshPki, pemBundle, type MeshPki, type Issued } from '../support/certs.js'
 
 function codeOf(fn: () => unknown): string {

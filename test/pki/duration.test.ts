@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { formatGoDuration, formatGoDurationNs, humanDuration, isGoDuration, parseGoDuration, parseGoDurationNs } from '../../pki/duration.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 
 const HOUR = 3_600_000
 

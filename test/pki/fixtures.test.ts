@@ -2,19 +2,8 @@
 // validity cases, go-spiffe's X509-SVIDs and bundles, each with what the upstream test expects.
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync } from 'node:fs'
-import {
-  bundleFromPem,
-  bundleFromSpiffeJwks,
-  bundleFromSpiffeJwksAsync,
-  decodeCertificates,
-  diffBundles,
-  MeshcertError,
-  certificateFacts,
-  selfSignedCertificates,
-  svidFindings,
-  verifyChain,
-  type X509Certificate,
-} from '../../pki/index.js'
+import { bundleFromPem, bundleFromSpiffeJwks, bundleFromSpiffeJwksAsync, decodeCertificates, diffBundles, certificateFacts, selfSignedCertificates, svidFindings, verifyChain, type X509Certificate } from '../../pki/index.js'
+import { MeshcertError } from '../../core/index.js'
 import { NOW } from '../support/certs.js'
 import { describeWithFixtures, fixturePath, readFixture } from '../support/fixtures.js'
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { lifetime, MeshcertError } from '../../pki/index.js'
+import { lifetime } from '../../pki/index.js'
+import { MeshcertError } from '../../core/index.js'
 import { DAY, NOW } from '../support/certs.js'
 
 const span = (startDaysAgo: number, lengthDays: number) => ({

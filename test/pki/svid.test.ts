@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import * as x509 from '@peculiar/x509'
-import { svidFindings, verifyChain, type Finding } from '../../pki/index.js'
+import { svidFindings, verifyChain } from '../../pki/index.js'
+import { type Finding } from '../../core/index.js'
 import { DAY, NOW, issue, meshPki, type MeshPki } from '../support/certs.js'
 
 const failing = (fs: Finding[]) => fs.filter((f) => f.status === 'fail')

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { parseFraction, parseRfc3339 } from '../../plugin/flags.js'
 import { colourWanted, makeStyle, renderTable, visibleWidth } from '../../plugin/output.js'
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { defaultPolicy, parsePolicies, policySchema, validatePolicy } from '../../policies/index.js'
 import { repoRoot } from '../support/fixtures.js'
 

@@ -20,7 +20,8 @@ import {
   type KubeObject,
   type StatusReport,
 } from '../../mesh/status/index.js'
-import { certificateFacts, isMeshcertError } from '../../pki/index.js'
+import { certificateFacts } from '../../pki/index.js'
+import { isMeshcertError } from '../../core/index.js'
 import { certManagerCertificate, secret } from '../fakecluster/index.js'
 import { DAY, HOUR, issue, NOW, pemBundle } from '../support/certs.js'
 import parsePrometheusTextFormat, { type ParsedFamily } from 'parse-prometheus-text-format'

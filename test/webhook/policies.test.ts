@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isMeshcertError } from '../../pki/errors.js'
+import { isMeshcertError } from '../../core/errors.js'
 import { createLogger } from '../../webhook/log.js'
 import { createMetrics } from '../../webhook/metrics.js'
 import { PolicySource, policyFiles } from '../../webhook/policy-source.js'

@@ -7,7 +7,7 @@ import { connect } from 'node:tls'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { readServingPair } from '../../webhook/server.js'
-import { isMeshcertError } from '../../pki/errors.js'
+import { isMeshcertError } from '../../core/errors.js'
 import { admissionReview, eventually, policyYaml, ReviewClient, responseOf, servingCa, SERVICE_DNS, startTestWebhook, tempDir, writeSecretVolume, type TestWebhook } from './support.js'
 
 const policies = { 'p.yaml': policyYaml('cert-lifetime', { enforcement: 'Deny', certificates: { maxDuration: '2160h' } }) }

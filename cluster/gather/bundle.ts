@@ -8,9 +8,9 @@ import { detectMesh, noProxyError, type MeshName } from '../../mesh/detect.js'
 import { ISTIO_ROOT_CONFIGMAP, istioRootCertPem } from '../../mesh/istio/index.js'
 import { LINKERD_TRUST_ROOTS_CONFIGMAP, proxyTrustAnchorsPem, TRUST_ANCHORS_ENV, trustRootsPem } from '../../mesh/linkerd/index.js'
 import type { KubeObject } from '../../mesh/objects.js'
-import { fetchConfigDump } from './portforward.js'
-import { ownerOf, parseTarget, requireRunning, resolvePod } from './pods.js'
-import { RESOURCES, type ClusterReader } from './reader.js'
+import { fetchConfigDump } from '../portforward.js'
+import { ownerOf, parseTarget, requireRunning, resolvePod } from '../pods.js'
+import { RESOURCES, type ClusterReader } from '../reader.js'
 import { proxyConfigDump } from './workload-chain.js'
 
 export interface BundleScope {

@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node'
 import { existsSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { ClusterAccessError, MeshcertError } from '../../pki/errors.js'
+import { ClusterAccessError, MeshcertError } from '../core/errors.js'
 
 export interface KubeconfigOptions {
   /** `--kubeconfig`. */

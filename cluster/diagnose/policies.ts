@@ -6,8 +6,8 @@
 // judged on partial data.
 import type { KubeObject } from '../../mesh/objects.js'
 import type { MeshName } from '../../mesh/detect.js'
-import { ClusterAccessError, MeshcertError } from '../../pki/errors.js'
-import { RESOURCES, type ClusterReader, type ResourceType } from '../cluster/reader.js'
+import { ClusterAccessError, MeshcertError } from '../../core/errors.js'
+import { RESOURCES, type ClusterReader, type ResourceType } from '../reader.js'
 
 /** A resource with the API versions to try, newest first. */
 interface VersionedType {

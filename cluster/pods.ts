@@ -1,8 +1,8 @@
 // Finding the pod a command is about: `NAME`, `pod/NAME`, `deploy/NAME` (one running pod of the
 // Deployment, found with its selector — never by listing every pod), and who owns a pod (for
 // `kubectl rollout restart` fixes). Each lookup is a constant number of API requests.
-import { ClusterAccessError, MeshcertError } from '../../pki/errors.js'
-import type { KubeObject } from '../../mesh/objects.js'
+import { ClusterAccessError, MeshcertError } from '../core/errors.js'
+import type { KubeObject } from '../mesh/objects.js'
 import { RESOURCES, type ClusterReader } from './reader.js'
 
 export type TargetKind = 'pod' | 'deployment' | 'secret'

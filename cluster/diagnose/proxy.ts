@@ -3,15 +3,15 @@
 // state, the trusted roots) and `/stats?filter=ssl`; Linkerd — a TLS handshake to the admin port
 // 4191 with SNI = the proxy identity (the chain it presents), the anchors it was started with, and
 // `/metrics` from the same port (it answers plain HTTP and TLS alike).
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import { pemOfDer } from '../../pki/index.js'
 import type { MeshMembership } from '../../mesh/detect.js'
 import type { ProxyMaterial } from '../../mesh/diagnose/index.js'
 import { parseConfigDump, type DataSource } from '../../mesh/envoy/configdump.js'
 import { LINKERD_TRUST_ROOTS_CONFIGMAP, proxyIdentity, proxyTrustAnchorsPem, trustRootsPem, TRUST_ANCHORS_ENV } from '../../mesh/linkerd/index.js'
 import type { KubeObject } from '../../mesh/objects.js'
-import { handshakeChain, withForwardedSession, type ForwardedSession, type HttpAnswer } from '../cluster/portforward.js'
-import { RESOURCES, type ClusterReader } from '../cluster/reader.js'
+import { handshakeChain, withForwardedSession, type ForwardedSession, type HttpAnswer } from '../portforward.js'
+import { RESOURCES, type ClusterReader } from '../reader.js'
 
 function inlineData(source: DataSource | undefined): string | Uint8Array | undefined {
   return source?.kind === 'inline' ? source.data : undefined

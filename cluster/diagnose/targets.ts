@@ -3,10 +3,10 @@
 // (`shop/web-7c5d9`, `shop/deploy/web`); `-n` gives the namespace of both when neither names one.
 // Each lookup costs a constant number of API requests: a GET, and for a Deployment or a Service
 // one LIST limited by its selector.
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import type { KubeObject } from '../../mesh/objects.js'
-import { deploymentSelector, podBySelector, selectorText } from '../cluster/pods.js'
-import { RESOURCES, type ClusterReader } from '../cluster/reader.js'
+import { deploymentSelector, podBySelector, selectorText } from '../pods.js'
+import { RESOURCES, type ClusterReader } from '../reader.js'
 
 export type WorkloadKind = 'pod' | 'deployment' | 'service'
 

@@ -7,7 +7,7 @@ import { request as httpsRequest } from 'node:https'
 import { request as httpRequest, type RequestOptions } from 'node:http'
 import { loadKubeconfig, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js'
 import { networkError, statusError, type RequestIntent } from './errors.js'
-import type { KubeObject } from '../../mesh/objects.js'
+import type { KubeObject } from '../mesh/objects.js'
 
 export type { KubeObject }
 

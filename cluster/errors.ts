@@ -2,7 +2,7 @@
 // was asked, what the server said and how to fix it: unreachable server, expired or invalid
 // credentials (401), forbidden (403, naming the verb, resource and namespace — the RBAC rule that
 // is missing), not found (404). Cluster access is exit 3; a name that does not exist is exit 2.
-import { ClusterAccessError, MeshcertError } from '../../pki/errors.js'
+import { ClusterAccessError, MeshcertError } from '../core/errors.js'
 
 /** What a request was for, in the words RBAC uses. */
 export interface RequestIntent {

@@ -3,13 +3,13 @@
 // pod's port. On top of it: the Envoy admin config dump (Istio sidecar 15000, Consul dataplane
 // 19000, as istioctl does) and a TLS handshake to Linkerd's admin port 4191 with SNI = the pod's
 // identity that returns the certificate chain the proxy presents (as `linkerd identity` does).
-// `withForwardedSession` serves several reads over one forward (plugin/diagnose's proxy reads).
+// `withForwardedSession` serves several reads over one forward (diagnose's proxy reads).
 import { createServer, type Server, type Socket } from 'node:net'
 import { Agent, request } from 'node:http'
 import { connect as tlsConnect, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls'
 import { Writable } from 'node:stream'
-import { ClusterAccessError, MeshcertError } from '../../pki/errors.js'
-import { pemOfDer } from '../../pki/index.js'
+import { ClusterAccessError, MeshcertError } from '../core/errors.js'
+import { pemOfDer } from '../pki/index.js'
 import { statusError } from './errors.js'
 import type { ClusterReader } from './reader.js'
 

@@ -2,8 +2,8 @@
 // per owning Deployment for the biggest restart), and the signers that can be seen — istiod,
 // istio-csr, linkerd-identity Deployments and Consul servers — with their ready replicas.
 import { podMesh, type Burst, type Signer } from '../../mesh/load/index.js'
-import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from '../cluster/reader.js'
-import { listPages } from './pager.js'
+import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from '../reader.js'
+import { listPages } from '../pager.js'
 
 export type MeshName = 'istio' | 'linkerd' | 'consul'
 

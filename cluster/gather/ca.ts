@@ -7,7 +7,7 @@ import { caIssuerSecretName, certificateNameOfSecret } from '../../mesh/certmana
 import { CACERTS_SECRET, ISTIO_ROOT_CONFIGMAP, istioCaMaterial, istioCsrConfig, istiodCaMode, istioRootCertPem, isIstioCsr, SELF_SIGNED_CA_SECRET } from '../../mesh/istio/index.js'
 import { LINKERD_ISSUER_SECRET, LINKERD_TRUST_ROOTS_CONFIGMAP, linkerdIssuerMaterial, trustRootsPem } from '../../mesh/linkerd/index.js'
 import { configMapValue, secretValue, type KubeObject } from '../../mesh/objects.js'
-import { RESOURCES, type ClusterReader, type ResourceType } from './reader.js'
+import { RESOURCES, type ClusterReader, type ResourceType } from '../reader.js'
 
 export interface CaScope {
   istioNamespace: string

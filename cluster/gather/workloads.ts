@@ -1,17 +1,17 @@
 // `status --workloads`: every meshed pod's workload certificate, read from its proxy. Pods are
 // listed a page at a time (Running only), sampled per owner (`--sample N` per Deployment), and
 // the sampled proxies of each page are read with a bound on port-forwards in flight, through the
-// cluster reader's own chain reading (plugin/cluster/workload-chain.ts: Envoy config dump for
+// cluster reader's own chain reading (cluster/gather/workload-chain.ts: Envoy config dump for
 // Istio and Consul, a TLS handshake for Linkerd). A proxy that cannot be read becomes a skip row
 // naming why (RBAC on pods/portforward, the admin port not answering).
-import { isMeshcertError } from '../../pki/index.js'
+import { isMeshcertError } from '../../core/index.js'
 import { chainReport } from '../../mesh/chain-report.js'
 import { detectMesh } from '../../mesh/detect.js'
 import { boundedEach, ROTATION_POINTS, unreadWorkloadItem, workloadItem, WorkloadSampler, type ExpiryThresholds, type StatusItem, type WorkloadPod, type WorkloadSampling } from '../../mesh/status/index.js'
-import { ownerOf } from '../cluster/pods.js'
-import { RESOURCES, type ClusterReader, type KubeObject } from '../cluster/reader.js'
-import { readWorkloadChain } from '../cluster/workload-chain.js'
-import { listPages } from './pager.js'
+import { ownerOf } from '../pods.js'
+import { RESOURCES, type ClusterReader, type KubeObject } from '../reader.js'
+import { readWorkloadChain } from './workload-chain.js'
+import { listPages } from '../pager.js'
 
 export interface WorkloadOptions {
   /** Undefined: every namespace. */

@@ -5,15 +5,15 @@
 // mesh/chain-report's `chainReport` takes, so `chain POD` prints what `chain -f` prints.
 // Requests: a constant number whatever the cluster size (get pod, one port-forward; a
 // Deployment adds a get and one selector-limited list).
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import type { ChainReportInput } from '../../mesh/chain-report.js'
 import { detectMesh, noProxyError, type MeshMembership, type MeshName } from '../../mesh/detect.js'
 import { parseConfigDump, type ConfigDump } from '../../mesh/envoy/configdump.js'
 import { proxyIdentity, proxyTrustAnchorsPem, LINKERD_TRUST_ROOTS_CONFIGMAP, trustRootsPem } from '../../mesh/linkerd/index.js'
 import { secretValue, type KubeObject } from '../../mesh/objects.js'
-import { fetchConfigDump, fetchPeerChain } from './portforward.js'
-import { parseTarget, requireRunning, resolvePod } from './pods.js'
-import { RESOURCES, type ClusterReader } from './reader.js'
+import { fetchConfigDump, fetchPeerChain } from '../portforward.js'
+import { parseTarget, requireRunning, resolvePod } from '../pods.js'
+import { RESOURCES, type ClusterReader } from '../reader.js'
 
 export interface WorkloadChainOptions {
   /** `--mesh`: skip detection. */

@@ -5,8 +5,8 @@
 import type { Agent } from 'node:https'
 import { request as httpsRequest } from 'node:https'
 import { request as httpRequest, type RequestOptions } from 'node:http'
-import { networkError, statusError, type RequestIntent } from '../cluster/errors.js'
-import type { ClusterReader, KubeObject, ResourceType } from '../cluster/reader.js'
+import { networkError, statusError, type RequestIntent } from './errors.js'
+import type { ClusterReader, KubeObject, ResourceType } from './reader.js'
 
 export interface PageOptions {
   namespace?: string

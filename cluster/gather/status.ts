@@ -3,11 +3,11 @@
 // CA Secrets by field selector, then every kubernetes.io/tls Secret a page at a time — and last the
 // gateway Secrets of other types that are still missing. Each page goes to mesh/status's collector
 // and is dropped, so at most one page of Secret bodies is held at a time.
-import { isMeshcertError, type Finding } from '../../pki/index.js'
+import { isMeshcertError, type Finding } from '../../core/index.js'
 import { StatusCollector, type ExpiryThresholds, type StatusReport } from '../../mesh/status/index.js'
 import type { KubeObject as StatusObject } from '../../mesh/status/index.js'
-import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from '../cluster/reader.js'
-import { listPages, type PageOptions } from './pager.js'
+import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from '../reader.js'
+import { listPages, type PageOptions } from '../pager.js'
 
 export const GATEWAY_TYPES: ResourceType[] = [
   { group: 'networking.istio.io', version: 'v1beta1', plural: 'gateways', namespaced: true },

@@ -5,7 +5,7 @@ import { evaluateConsulIntentions, evaluateIstioAuthz, evaluateLinkerdAuthz, typ
 import type { LinkerdPolicyObjects } from '../../mesh/authz/linkerd.js'
 import type { MeshName } from '../../mesh/detect.js'
 import type { KubeObject } from '../../mesh/objects.js'
-import { MeshcertError } from '../../pki/errors.js'
+import { MeshcertError } from '../../core/errors.js'
 import type { GatheredPolicies } from './policies.js'
 import type { SideFacts } from '../../mesh/diagnose/index.js'
 
