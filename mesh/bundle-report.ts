@@ -4,7 +4,7 @@
 // trust roots ConfigMap against the anchors each proxy was started with. Consul: the roots the
 // dataplanes hold. Also the multi-cluster comparison (common roots or not). Pure: `now` is given.
 //
-// JSON contract (README; add, never rename): BundleReport, BundleEntry, BundleCompareReport.
+// JSON contract (docs/; add, never rename): BundleReport, BundleEntry, BundleCompareReport.
 import { bundleFromPem, certificateFacts, diffBundles, type CertificateFacts, type TrustBundle, type X509Certificate } from '../pki/index.js'
 import { finding, rfc3339, worstStatus, type Finding, type FindingStatus } from '../core/index.js'
 

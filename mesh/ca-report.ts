@@ -8,7 +8,7 @@
 // equal to that issuer's CA) and Linkerd's issuer managed by a cert-manager Certificate.
 // Pure: objects and PEM in, findings out; `now` is given.
 //
-// JSON contract (README; add, never rename): CaReport, CaAuthority.
+// JSON contract (docs/; add, never rename): CaReport, CaAuthority.
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { parse as parseYaml } from 'yaml'
 import { bundleFromPem, certificateFacts, decodeCertificates, verifyChain, type CertificateFacts, type X509Certificate } from '../pki/index.js'

@@ -3,7 +3,7 @@
 // and returns everything `kubectl meshcert chain` shows: per chain the ChainVerification (pki's
 // verdict), and one row per certificate with the columns istioctl users know. Pure: no I/O, no clock.
 //
-// JSON contract (README "JSON fields"; add, never rename): ChainReport, ChainResult, ChainRow.
+// JSON contract (docs/chain.md "JSON fields"; add, never rename): ChainReport, ChainResult, ChainRow.
 import { certificateFacts, decodeCertificates, lifetime, selfSignedCertificates, verifyChain, type CertificateFacts, type ChainVerification, type X509Certificate } from '../pki/index.js'
 import { type Finding } from '../core/index.js'
 import type { ConfigDump, DataSource, ProxySecret } from './envoy/configdump.js'

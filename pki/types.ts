@@ -1,5 +1,5 @@
 // The shapes pki/ hands to the rest of meshcert. JSON output of the CLI is built from these, so
-// field names here are a public, documented contract (see README "JSON fields"): add, never rename.
+// field names here are a public, documented contract (see docs/pki.md "JSON fields"): add, never rename.
 import type { Finding } from '../core/finding.js'
 
 export type KeyAlgorithm = 'RSA' | 'ECDSA' | 'Ed25519' | 'Ed448' | 'unknown'

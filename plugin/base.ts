@@ -18,7 +18,7 @@ export type BaseFlags = Interfaces.InferredFlags<(typeof MeshcertCommand)['baseF
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof MeshcertCommand)['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
-/** Exit statuses of the CLI (README "Exit codes"). */
+/** Exit statuses of the CLI (docs/chain.md "Exit codes"). */
 export const EXIT = { ok: 0, checkFailed: 1, badInput: 2, cluster: 3, internal: 1 } as const
 
 export abstract class MeshcertCommand<T extends typeof Command, R> extends Command {

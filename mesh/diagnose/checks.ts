@@ -1,4 +1,4 @@
-// The diagnosis check catalogue: each check has a stable id (the README anchor, the `check` of its
+// The diagnosis check catalogue: each check has a stable id (the docs/checks.md anchor, the `check` of its
 // findings) and is described by its passing condition, in the order `diagnose` runs them — from
 // "is there a proxy at all" to "what did the proxies actually see".
 

@@ -13,7 +13,7 @@ export default class Diagnose extends MeshcertCommand<typeof Diagnose, DiagnoseR
 
   static override summary = 'Why mTLS between two workloads fails, and how to fix it: every check from proxy to policy, in order.'
 
-  static override description = `Runs the checks in this order, each described by its passing condition (README "Troubleshooting"):
+  static override description = `Runs the checks in this order, each described by its passing condition (docs/checks.md):
 proxy.present, proxy.same-mesh, certificate.present, certificate.validity, certificate.rotation,
 chain.src-verifies-at-dst, chain.dst-verifies-at-src, bundle.overlap, identity.well-formed,
 identity.matches-workload, mtls.mode, authz.allows, proxy.tls-stats, proxy.authz-stats.
