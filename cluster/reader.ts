@@ -4,7 +4,7 @@
 // benchmark can show how many API calls a command makes.
 import type { Agent } from 'node:https'
 import { request as httpsRequest } from 'node:https'
-import { request as httpRequest, type RequestOptions } from 'node:http'
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import { loadKubeconfig, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js'
 import { networkError, statusError, type RequestIntent } from './errors.js'
 import type { KubeObject } from '../mesh/objects.js'
@@ -76,7 +76,7 @@ export class ClusterReader {
   }
 
   /** TLS material and auth headers, resolved once per reader (exec plugins run once). */
-  private prepare() {
+  connection(): Promise<{ agent?: Agent; headers: Record<string, string>; tls: RequestOptions }> {
     this.transport ??= (async () => {
       const opts: RequestOptions & { agent?: Agent } = {}
       await this.config.kc.applyToHTTPSOptions(opts)
@@ -101,13 +101,18 @@ export class ClusterReader {
     return `${base}${ns}/${type.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}${subresource ? `/${subresource}` : ''}`
   }
 
-  /** GET a path; resolves to the status and body text, rejects only on network failure. */
-  private async send(path: string): Promise<{ status: number; body: string }> {
-    const { agent, headers } = await this.prepare()
+  /** The URL of an API path, keeping a path prefix of the server URL (Rancher-style proxies serve the API under /k8s/clusters/x). */
+  url(path: string): URL {
     const url = new URL(path, this.server.endsWith('/') ? this.server : this.server + '/')
-    // Keep a path prefix of the server URL (Rancher-style proxies serve the API under /k8s/clusters/x).
     const prefix = new URL(this.server).pathname.replace(/\/$/, '')
     url.pathname = prefix + path.split('?')[0]
+    return url
+  }
+
+  /** GET a path; resolves to the status and body text, rejects only on network failure. */
+  private async send(path: string): Promise<{ status: number; body: string }> {
+    const { agent, headers } = await this.connection()
+    const url = this.url(path)
     this.requests++
     return new Promise<{ status: number; body: string }>((resolve, reject) => {
       const doRequest = url.protocol === 'http:' ? httpRequest : httpsRequest
@@ -129,6 +134,37 @@ export class ClusterReader {
     const { status, body } = await this.send(path)
     if (status < 200 || status >= 300) throw statusError(status, body, intent, this.server, this.contextName)
     return JSON.parse(body)
+  }
+
+  /**
+   * GET a streaming path (`?watch=true`): resolves with the open response once the server answers
+   * 2xx, for the caller to read and to destroy; any other answer is read and thrown as a typed
+   * error. No request timeout: a watch ends when the server's `timeoutSeconds` passes, and the
+   * caller bounds it with `maxMs` (the socket is destroyed after that long).
+   */
+  async openStream(path: string, intent: RequestIntent, maxMs: number): Promise<{ response: IncomingMessage; abort: () => void }> {
+    const { agent, headers } = await this.connection()
+    const url = this.url(path)
+    this.requests++
+    return new Promise((resolve, reject) => {
+      const doRequest = url.protocol === 'http:' ? httpRequest : httpsRequest
+      const req: ClientRequest = doRequest(url, { method: 'GET', agent, headers: { ...headers, Accept: 'application/json' } }, (res) => {
+        const status = res.statusCode ?? 0
+        if (status >= 200 && status < 300) {
+          resolve({ response: res, abort: () => req.destroy() })
+          return
+        }
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => reject(statusError(status, Buffer.concat(chunks).toString('utf8'), intent, this.server, this.contextName)))
+        res.on('error', (err) => reject(networkError(err, this.server, this.contextName, this.timeoutMs)))
+      })
+      const limit = setTimeout(() => req.destroy(Object.assign(new Error('watch outlived its timeout'), { code: 'ETIMEDOUT' })), maxMs)
+      limit.unref()
+      req.on('close', () => clearTimeout(limit))
+      req.on('error', (err) => reject(networkError(err, this.server, this.contextName, maxMs)))
+      req.end()
+    })
   }
 
   /** GET one object; a missing object is an error that names it (exit 2). */

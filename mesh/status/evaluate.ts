@@ -79,6 +79,57 @@ export function expiryFinding(
 
 export { renewFix }
 
+/**
+ * A chain verification kept as facts, so it can be judged again at another time without the
+ * certificates: what does not depend on the time (signatures, linkage, CA flags, name
+ * constraints) is settled when the facts are taken; the issuers' dates are judged at `now`.
+ */
+export interface ChainFacts {
+  /** Where the trust anchors came from (`ca.crt`, `the mesh trust bundles`), or why there were none. */
+  from: string
+  /** False when no trust anchor was known: nothing was verified. */
+  anchored: boolean
+  /** The first failure that does not depend on the time. */
+  problem?: { message: string; fix?: string }
+  /** The certificates above the judged one on the path, up to the anchor: `intermediate CN=…`. */
+  issuers: Array<{ label: string; notBefore: string; notAfter: string }>
+}
+
+/** Verify `chain` against `roots` at `now` and keep the outcome as ChainFacts. */
+export async function chainFacts(chain: X509Certificate[], roots: X509Certificate[], now: Date, rootsFrom: string): Promise<ChainFacts> {
+  if (!roots.length) return { from: rootsFrom, anchored: false, issuers: [] }
+  const verification = await verifyChain({ certificates: chain, roots, now, leaf: chain[0]! })
+  const issuers = verification.path.slice(1).map((link) => ({ label: `${link.role} ${link.subject}`, notBefore: link.notBefore, notAfter: link.notAfter }))
+  const failure = verification.findings.find((f) => f.status === 'fail' && f.check !== 'chain.validity')
+  if (failure) return { from: rootsFrom, anchored: true, problem: { message: failure.message, ...(failure.fix ? { fix: failure.fix } : {}) }, issuers }
+  const anchoredPath = verification.path.length > 0 && (verification.valid || verification.findings.some((f) => f.check === 'chain.anchor' && f.status === 'pass'))
+  if (!anchoredPath) return { from: rootsFrom, anchored: true, problem: { message: 'no path to a trust anchor' }, issuers }
+  return { from: rootsFrom, anchored: true, issuers }
+}
+
+/** The chain finding of ChainFacts at `now`: as chainFinding, with the issuers' dates judged at `now`. */
+export function chainFactsFinding(facts: ChainFacts, now: Date, subject: string, severity: 'fail' | 'warn'): Finding {
+  if (!facts.anchored) return { check: 'status.chain', status: 'skip', subject, message: `chain not verified: no trust anchor known for it (${facts.from})` }
+  let problem = facts.problem
+  if (!problem) {
+    const t = now.getTime()
+    for (const issuer of facts.issuers) {
+      if (t > Date.parse(issuer.notAfter)) problem = { message: `${issuer.label} expired at ${issuer.notAfter}`, fix: `renew ${issuer.label} and re-issue what it signed` }
+      else if (t < Date.parse(issuer.notBefore)) problem = { message: `${issuer.label} is not valid before ${issuer.notBefore}`, fix: 'check the clock of the issuing CA, or wait until its notBefore' }
+      if (problem) break
+    }
+  }
+  if (!problem) return { check: 'status.chain', status: 'pass', subject, message: `chain verifies to a trust anchor in ${facts.from}` }
+  return {
+    check: 'status.chain',
+    status: severity,
+    subject,
+    message: `chain does not verify against ${facts.from}: ${problem.message}`,
+    reason: severity === 'fail' ? 'certificates issued under it will be rejected by peers that trust these roots' : 'clients that trust these roots reject this certificate',
+    fix: problem.fix ?? 'put the issuing intermediates in the certificate file and the issuing root in the trust bundle',
+  }
+}
+
 export interface ChainJudgement {
   finding: Finding
   verified: boolean

@@ -99,10 +99,14 @@ export function keyMatches(cert: X509Certificate, keyPem: string): { matches: bo
 }
 
 export function keyFinding(cert: X509Certificate, keyPem: string | undefined, keyName: string, subject: string): Finding {
-  if (keyPem === undefined) {
+  return keyMatchFinding(keyPem === undefined ? undefined : keyMatches(cert, keyPem), keyName, subject)
+}
+
+/** The key finding from the outcome of keyMatches (undefined: the Secret has no key), so it can be judged without the key. */
+export function keyMatchFinding(result: { matches: boolean; problem?: string } | undefined, keyName: string, subject: string): Finding {
+  if (result === undefined) {
     return { check: 'gateway.key-matches', status: 'fail', subject, message: `the Secret has no private key (${keyName})`, reason: 'the gateway cannot serve TLS without it', fix: 'write the key under tls.key (or key for Istio generic Secrets)' }
   }
-  const result = keyMatches(cert, keyPem)
   if (result.matches) return { check: 'gateway.key-matches', status: 'pass', subject, message: `the private key (${keyName}) matches the certificate` }
   return {
     check: 'gateway.key-matches',
