@@ -77,8 +77,9 @@ export class Inventory {
     }
   }
 
-  hasSecret(key: string): boolean {
-    return this.secrets.has(key)
+  /** Changes when what Secrets' facts depend on changes (the Secrets gateways serve, the trust anchors). */
+  get dependencyVersion(): string {
+    return `${[...this.gatewaySecrets()].sort().join(',')}|${this.anchorsVersion}`
   }
 
   private changed(): void {
