@@ -104,7 +104,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
     for (const w of gatewaySecretWatches.values()) byKind.set('Secret', [...(byKind.get('Secret') ?? []), w])
     return [...byKind].map(([kind, list]) => {
       const syncs = list.map((w) => w.lastSyncAt?.getTime())
-      const health: WatchHealth = { kind, up: list.every((w) => w.state === 'watching' || w.state === 'absent') }
+      const health: WatchHealth = { kind, up: list.every((w) => w.hasSynced && w.state !== 'backoff' && w.state !== 'stopped') }
       if (syncs.every((s) => s !== undefined)) health.lastSyncSeconds = Math.floor(Math.min(...(syncs as number[])) / 1000)
       return health
     })

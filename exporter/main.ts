@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isMeshcertError, MeshcertError } from '../core/errors.js'
 import { createLogger, errorFields, isLogLevel, type LogLevel } from '../core/log.js'
-import { parseThreshold } from '../mesh/status/index.js'
-import { startExporter, type ExporterConfig, type RunningExporter } from './exporter.js'
+import { parseThreshold } from '../mesh/status/thresholds.js'
+import type { ExporterConfig, RunningExporter } from './exporter.js'
 
 export const DEFAULT_PORT = 9795
 
@@ -124,6 +124,8 @@ export async function main(argv: string[]): Promise<void> {
   process.on('exit', () => logger.flush())
   let exporter: RunningExporter
   try {
+    // Loaded after the flags are checked: a usage error answers without loading the cluster client.
+    const { startExporter } = await import('./exporter.js')
     exporter = await startExporter(config, { logger, version: version() })
   } catch (err) {
     // Only the listener can fail here (port in use, address not available): that is the operator's input.

@@ -42,7 +42,7 @@ const CA_ROLES = new Set(['root', 'intermediate', 'issuer'])
 
 export interface WatchHealth {
   kind: string
-  /** 1 when every watch of the kind is open (or the API server does not serve the kind), 0 while one lists again or backs off. */
+  /** Every watch of the kind has listed and none is backing off after an error. */
   up: boolean
   /** The oldest of the kind's watches' last sync (Unix seconds); undefined before the first. */
   lastSyncSeconds?: number
@@ -118,7 +118,7 @@ export class ExporterMetrics {
       this.judgement ? (['pass', 'warn', 'fail', 'skip'] as FindingStatus[]).map((s) => ({ labels: { status: s }, value: this.judgement!.report.summary[s] })) : [],
     )
     family('meshcert_exporter_objects', 'Objects held, by kind (facts only, no bodies).', () => Object.entries(options.objects()).map(([kind, n]) => ({ labels: { kind }, value: n })))
-    family('meshcert_exporter_watch_up', '1 while every watch of the kind is open (or the API server does not serve the kind), 0 while it lists again or backs off after an error.', () =>
+    family('meshcert_exporter_watch_up', '1 once every watch of the kind has listed (or the API server does not serve the kind) and none backs off after an error, else 0.', () =>
       options.watches().map((w) => ({ labels: { kind: w.kind }, value: w.up ? 1 : 0 })),
     )
     family('meshcert_exporter_last_sync_timestamp_seconds', 'When the watches of the kind were last known current (a list completed, a watch opened, an event or bookmark arrived), as a Unix timestamp.', () =>
@@ -142,7 +142,9 @@ export class ExporterMetrics {
     return this.registry.contentType
   }
 
-  metrics(): Promise<string> {
-    return this.registry.metrics()
+  async metrics(): Promise<string> {
+    // prom-client writes NaN as `Nan` (lib/util.js getValueAsString), e.g. the event loop lag before
+    // its first sample; the exposition format spells it `NaN`.
+    return (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN')
   }
 }

@@ -7,14 +7,8 @@ import assert from 'node:assert/strict'
 import { ClusterReader, RESOURCES } from '../../cluster/reader.js'
 import { Backoff, ListWatch, type WatchEvent } from '../../cluster/watch.js'
 import { configMap, namespace, startFakeCluster, type FakeCluster } from '../fakecluster/index.js'
+import { until } from '../support/until.js'
 
-async function until(condition: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + limitMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 interface Recorder {
   events: WatchEvent[]

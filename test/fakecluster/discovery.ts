@@ -133,7 +133,7 @@ export function builtinResources(): ResourceType[] {
     r('consul.hashicorp.com', ['v1alpha1'], 'ServiceDefaults', 'servicedefaults', true, { shortNames: ['service-defaults'], subresources: ['status'] }),
     r('consul.hashicorp.com', ['v1alpha1'], 'ProxyDefaults', 'proxydefaults', true, { shortNames: ['proxy-defaults'], subresources: ['status'] }),
     r('consul.hashicorp.com', ['v1alpha1'], 'Mesh', 'meshes', true, { singular: 'mesh', subresources: ['status'] }),
-    r('meshcert.io', ['v1alpha1'], 'MeshcertPolicy', 'meshcertpolicies', false, { shortNames: ['mcp'] }),
+    r('meshcert.io', ['v1alpha1'], 'MeshCertPolicy', 'meshcertpolicies', false, { shortNames: ['mcp'] }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'Gateway', 'gateways', true, { shortNames: ['gtw'], categories: ['gateway-api'], subresources: ['status'] }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'GatewayClass', 'gatewayclasses', false, { shortNames: ['gc'], categories: ['gateway-api'], subresources: ['status'] }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'HTTPRoute', 'httproutes', true, { categories: ['gateway-api'], subresources: ['status'] }),
