@@ -2,7 +2,8 @@
 // trust bundle state per namespace, CA health, and what to do about each problem. One renderer for
 // `kubectl meshcert status -o html` (a one-off report) and the exporter's own page at `/` (kept
 // current). Self-contained for air-gapped clusters: one HTML document with its CSS inline, no
-// script, no font, no image, nothing fetched — it reads the same with JavaScript off.
+// script, no font, no image, nothing fetched (not even a favicon) — it reads the same with
+// JavaScript off.
 import { humanDuration } from '../../pki/index.js'
 import type { Finding, FindingStatus } from '../../core/index.js'
 import type { TrustBundleState } from './bundles.js'
@@ -141,8 +142,8 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;vertical-align:t
 .badge.fail{background:var(--fail)}.badge.warn{background:var(--warn)}.badge.pass{background:var(--pass)}.badge.skip{background:var(--skip)}
 tr.fail td:first-child{box-shadow:inset 4px 0 var(--fail)}tr.warn td:first-child{box-shadow:inset 4px 0 var(--warn)}
 b.fail{color:var(--fail)}b.warn{color:var(--warn)}b.skip{color:var(--skip)}
-.key{color:var(--muted)}.in{color:var(--muted);font-size:.85rem}.fix{color:var(--muted)}.what p{margin:0 0 .3rem}.name{word-break:break-all}
-td.tl{width:32%;min-width:14rem}.track{position:relative;height:1.1rem;background:var(--track);border-radius:3px;margin-top:.2rem}
+.key{color:var(--muted)}.in{color:var(--muted);font-size:.85rem}.fix{color:var(--muted)}.what p{margin:0 0 .3rem}.name{min-width:11rem;overflow-wrap:anywhere}
+td.tl{width:26%;min-width:12rem}.track{position:relative;height:1.1rem;background:var(--track);border-radius:3px;margin-top:.2rem}
 .life{position:absolute;top:.25rem;height:.6rem;border-radius:3px;background:var(--pass);opacity:.8}.life.fail{background:var(--fail)}.life.warn{background:var(--warn)}.life.skip{background:var(--skip)}
 .end{position:absolute;top:0;bottom:0;width:2px;background:var(--fg)}.none{font-size:.75rem;color:var(--muted);padding-left:.3rem}
 .axis{position:relative;height:1rem;font-size:.75rem;color:var(--muted)}.axis span{position:absolute;transform:translateX(-50%)}
@@ -164,6 +165,7 @@ export function renderStatusPage(input: PageInput): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 ${input.refreshSeconds ? `<meta http-equiv="refresh" content="${input.refreshSeconds}">\n` : ''}<title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
