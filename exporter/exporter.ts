@@ -63,7 +63,8 @@ const TRUST_MANAGER_TYPES: Array<{ kind: 'Bundle' | 'ClusterBundle'; type: Resou
 ]
 const POLICY_TYPE: ResourceType = { group: 'meshcert.io', version: 'v1alpha1', plural: 'meshcertpolicies', namespaced: false }
 
-interface WatchSpec {
+/** One list+watch the exporter runs. */
+export interface WatchedResource {
   id: string
   kind: WatchedKind
   type: ResourceType
@@ -73,6 +74,26 @@ interface WatchSpec {
   required: boolean
   /** Phase 2 starts once phase 1 has been listed, so the mesh's roots are known before the leaves are verified. */
   phase: 1 | 2
+}
+
+/**
+ * Everything the exporter reads, in the order `status` reads it. (Besides these, one watch per
+ * Secret a gateway serves that is not kubernetes.io/tls, by name, and a GET of a Secret whose
+ * facts need a second read.) manifests/exporter/rbac.yaml grants exactly this.
+ */
+export const WATCHED_RESOURCES: readonly WatchedResource[] = [
+  { id: 'Issuer', kind: 'Issuer', type: RESOURCES.issuers, required: false, phase: 1 },
+  { id: 'ClusterIssuer', kind: 'ClusterIssuer', type: RESOURCES.clusterissuers, required: false, phase: 1 },
+  ...GATEWAY_TYPES.map((type): WatchedResource => ({ id: `Gateway ${type.group}`, kind: 'Gateway', type, required: false, phase: 1 })),
+  ...TRUST_BUNDLE_CONFIGMAPS.map((name): WatchedResource => ({ id: `ConfigMap ${name}`, kind: 'ConfigMap', type: RESOURCES.configmaps, fieldSelector: `metadata.name=${name}`, required: true, phase: 1 })),
+  { id: 'Certificate', kind: 'Certificate', type: RESOURCES.certificates, required: false, phase: 1 },
+  ...CA_SECRET_NAMES.map((name): WatchedResource => ({ id: `Secret ${name}`, kind: 'Secret', type: RESOURCES.secrets, fieldSelector: `metadata.name=${name}`, required: true, phase: 1 })),
+  ...TRUST_MANAGER_TYPES.map(({ kind, type }): WatchedResource => ({ id: kind, kind, type, required: false, phase: 1 })),
+  { id: 'MeshCertPolicy', kind: 'MeshCertPolicy', type: POLICY_TYPE, required: false, phase: 1 },
+  { id: 'Secret type=kubernetes.io/tls', kind: 'Secret', type: RESOURCES.secrets, fieldSelector: 'type=kubernetes.io/tls', required: true, phase: 2 },
+]
+
+interface WatchSpec extends WatchedResource {
   apply(events: WatchEvent[]): Promise<void> | void
 }
 
@@ -228,59 +249,20 @@ export async function startExporter(config: ExporterConfig, options: StartOption
     if (set.length) await inventory.setSecrets(set, clock())
   }
 
-  const specs: WatchSpec[] = [
-    ...(['Issuer', 'ClusterIssuer'] as const).map((kind): WatchSpec => ({
-      id: kind,
-      kind,
-      type: kind === 'Issuer' ? RESOURCES.issuers : RESOURCES.clusterissuers,
-      required: false,
-      phase: 1,
-      apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deleteIssuer(kind, asStatus(e.object)) : inventory.setIssuer(kind, asStatus(e.object)))),
-    })),
-    ...GATEWAY_TYPES.map((type): WatchSpec => ({
-      id: `Gateway ${type.group}`,
-      kind: 'Gateway',
-      type,
-      required: false,
-      phase: 1,
-      apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deleteGateway(type.group, asStatus(e.object)) : inventory.setGateway(type.group, asStatus(e.object)))),
-    })),
-    ...TRUST_BUNDLE_CONFIGMAPS.map((name): WatchSpec => ({
-      id: `ConfigMap ${name}`,
-      kind: 'ConfigMap',
-      type: RESOURCES.configmaps,
-      fieldSelector: `metadata.name=${name}`,
-      required: true,
-      phase: 1,
-      apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deleteTrustBundle(asStatus(e.object)) : inventory.setTrustBundle(asStatus(e.object)))),
-    })),
-    {
-      id: 'Certificate',
-      kind: 'Certificate',
-      type: RESOURCES.certificates,
-      required: false,
-      phase: 1,
-      apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deleteCertificate(asStatus(e.object)) : inventory.setCertificate(asStatus(e.object)))),
-    },
-    ...CA_SECRET_NAMES.map((name): WatchSpec => ({ id: `Secret ${name}`, kind: 'Secret', type: RESOURCES.secrets, fieldSelector: `metadata.name=${name}`, required: true, phase: 1, apply: (events) => applySecrets(events, true) })),
-    ...TRUST_MANAGER_TYPES.map(({ kind, type }): WatchSpec => ({
-      id: kind,
-      kind,
-      type,
-      required: false,
-      phase: 1,
-      apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deleteTrustManagerBundle(kind, asStatus(e.object)) : inventory.setTrustManagerBundle(kind, asStatus(e.object)))),
-    })),
-    {
-      id: 'MeshCertPolicy',
-      kind: 'MeshCertPolicy',
-      type: POLICY_TYPE,
-      required: false,
-      phase: 1,
-      apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deletePolicy(asStatus(e.object)) : inventory.setPolicy(asStatus(e.object)))),
-    },
-    { id: 'Secret type=kubernetes.io/tls', kind: 'Secret', type: RESOURCES.secrets, fieldSelector: 'type=kubernetes.io/tls', required: true, phase: 2, apply: (events) => applySecrets(events, true) },
-  ]
+  /** What to do with each kind's events. */
+  const each = (set: (o: StatusObject) => void, remove: (o: StatusObject) => void) => (events: WatchEvent[]) => events.forEach((e) => (e.type === 'DELETED' ? remove(asStatus(e.object)) : set(asStatus(e.object))))
+  const appliers: Record<WatchedKind, (w: WatchedResource) => WatchSpec['apply']> = {
+    Issuer: () => each((o) => inventory.setIssuer('Issuer', o), (o) => inventory.deleteIssuer('Issuer', o)),
+    ClusterIssuer: () => each((o) => inventory.setIssuer('ClusterIssuer', o), (o) => inventory.deleteIssuer('ClusterIssuer', o)),
+    Gateway: (w) => each((o) => inventory.setGateway(w.type.group, o), (o) => inventory.deleteGateway(w.type.group, o)),
+    ConfigMap: () => each((o) => inventory.setTrustBundle(o), (o) => inventory.deleteTrustBundle(o)),
+    Certificate: () => each((o) => inventory.setCertificate(o), (o) => inventory.deleteCertificate(o)),
+    Secret: () => (events) => applySecrets(events, true),
+    Bundle: () => each((o) => inventory.setTrustManagerBundle('Bundle', o), (o) => inventory.deleteTrustManagerBundle('Bundle', o)),
+    ClusterBundle: () => each((o) => inventory.setTrustManagerBundle('ClusterBundle', o), (o) => inventory.deleteTrustManagerBundle('ClusterBundle', o)),
+    MeshCertPolicy: () => each((o) => inventory.setPolicy(o), (o) => inventory.deletePolicy(o)),
+  }
+  const specs: WatchSpec[] = WATCHED_RESOURCES.map((w) => ({ ...w, apply: appliers[w.kind](w) }))
 
   function newWatch(spec: WatchSpec): ListWatch {
     const watch: ListWatch = new ListWatch(
