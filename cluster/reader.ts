@@ -5,7 +5,7 @@
 import type { Agent } from 'node:https'
 import { request as httpsRequest } from 'node:https'
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
-import { loadKubeconfig, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js'
+import { loadKubeconfig, type ClusterConnection, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js'
 import { networkError, statusError, type RequestIntent } from './errors.js'
 import type { KubeObject } from '../mesh/objects.js'
 
@@ -50,6 +50,8 @@ export interface ClusterReaderOptions extends KubeconfigOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
+/** How long resolved credentials are reused (bound service account tokens and exec credentials expire). */
+const TRANSPORT_TTL_MS = 60_000
 
 export class ClusterReader {
   /** API requests made so far (each page of a LIST counts; port-forward upgrades too). */
@@ -58,11 +60,12 @@ export class ClusterReader {
   readonly contextName: string
   readonly server: string
   readonly timeoutMs: number
-  readonly config: LoadedKubeconfig
+  readonly config: ClusterConnection & Partial<Pick<LoadedKubeconfig, 'kc'>>
   private readonly pageSize: number
   private transport?: Promise<{ agent?: Agent; headers: Record<string, string>; tls: RequestOptions }>
+  private transportAt = 0
 
-  constructor(config: LoadedKubeconfig, options: Pick<ClusterReaderOptions, 'namespace' | 'timeoutMs' | 'pageSize'> = {}) {
+  constructor(config: ClusterConnection & Partial<Pick<LoadedKubeconfig, 'kc'>>, options: Pick<ClusterReaderOptions, 'namespace' | 'timeoutMs' | 'pageSize'> = {}) {
     this.config = config
     this.namespace = options.namespace ?? config.namespace
     this.contextName = config.contextName
@@ -75,11 +78,26 @@ export class ClusterReader {
     return new ClusterReader(await loadKubeconfig(options), options)
   }
 
-  /** TLS material and auth headers, resolved once per reader (exec plugins run once). */
+  /**
+   * A reader over meshcert's own kubeconfig loader (cluster/credentials.ts) instead of
+   * client-node's: a fraction of the memory and start-up, for the long-running exporter. No
+   * port-forward (that needs client-node).
+   */
+  static async openLean(options: ClusterReaderOptions & { serviceAccountDir?: string } = {}): Promise<ClusterReader> {
+    const { loadCredentials } = await import('./credentials.js')
+    return new ClusterReader(await loadCredentials(options), options)
+  }
+
+  /**
+   * TLS material and auth headers, resolved once a minute at most: a one-off command resolves them
+   * once (exec plugins run once); a long-running reader picks up rotated tokens.
+   */
   connection(): Promise<{ agent?: Agent; headers: Record<string, string>; tls: RequestOptions }> {
+    if (this.transport && Date.now() - this.transportAt > TRANSPORT_TTL_MS) this.transport = undefined
     this.transport ??= (async () => {
+      this.transportAt = Date.now()
       const opts: RequestOptions & { agent?: Agent } = {}
-      await this.config.kc.applyToHTTPSOptions(opts)
+      await this.config.applyToHTTPSOptions(opts)
       const headers: Record<string, string> = {}
       for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
       if (opts.auth) headers.Authorization = 'Basic ' + Buffer.from(opts.auth).toString('base64')
@@ -91,7 +109,7 @@ export class ClusterReader {
   /** Headers and TLS options for a WebSocket to the API server (port-forward). */
   async webSocketOptions(): Promise<RequestOptions> {
     const opts: RequestOptions = {}
-    await this.config.kc.applyToHTTPSOptions(opts)
+    await this.config.applyToHTTPSOptions(opts)
     return opts
   }
 

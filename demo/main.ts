@@ -4,8 +4,9 @@
 //      two workloads, one expired, plus an Istio proxy config dump), read with `chain -f`;
 //   2. cluster: `chain POD`, `bundle -A` and `ca` against a fake API server holding a demo mesh mid
 //      root rotation (demo/cluster.ts);
-//   3. diagnose/authz on a broken pair (demo/diagnose.ts);  4. status/load (demo/status.ts).
-// Steps 2-4 each start their own fake cluster on 127.0.0.1 and judge at the scenario's date (--at).
+//   3. diagnose/authz on a broken pair (demo/diagnose.ts);  4. status/load (demo/status.ts);
+//   5. the exporter watching a cluster: a few metric lines and its page's URL (demo/exporter.ts).
+// Steps 2-5 each start their own fake cluster on 127.0.0.1 and judge at the scenario's date (--at).
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url'
 import { DAY, HOUR, meshPki, NOW, pemBundle } from '../test/support/certs.js'
 import { clusterDemo } from './cluster.js'
 import { diagnoseDemo } from './diagnose.js'
+import { exporterDemo } from './exporter.js'
 import { statusDemo } from './status.js'
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
@@ -99,7 +101,7 @@ async function filesStep(print: Print): Promise<boolean> {
   const now = new Date()
   const { dir } = await writeDemoPki(now)
   try {
-    banner(print, '1/4  Certificate files: `chain -f` and `chain --config-dump` (no cluster needed)', [
+    banner(print, '1/5  Certificate files: `chain -f` and `chain --config-dump` (no cluster needed)', [
       `A mesh PKI generated just now in ${dir}, dated around today:`,
       'root-cert.pem (Root CA) -> Intermediate CA -> spiffe://cluster.local/ns/demo/sa/httpbin (valid), .../sa/sleep (expired 2 days ago)',
     ])
@@ -121,7 +123,7 @@ async function filesStep(print: Print): Promise<boolean> {
 const AT = NOW.toISOString().replace('.000Z', 'Z')
 
 async function clusterStep(print: Print): Promise<boolean> {
-  banner(print, '2/4  A live cluster: `chain POD`, `bundle -A`, `ca` through a kubeconfig', [
+  banner(print, '2/5  A live cluster: `chain POD`, `bundle -A`, `ca` through a kubeconfig', [
     'A fake Kubernetes API server on 127.0.0.1 (real HTTPS, discovery, port-forward to the proxies) holding a demo mesh',
     `mid root rotation, judged at ${AT} (the scenario's date, hence --at).`,
   ])
@@ -131,7 +133,7 @@ async function clusterStep(print: Print): Promise<boolean> {
 }
 
 async function diagnoseStep(print: Print): Promise<boolean> {
-  banner(print, '3/4  Why mTLS fails between two workloads: `diagnose` and `authz`', [
+  banner(print, '3/5  Why mTLS fails between two workloads: `diagnose` and `authz`', [
     'Another fake cluster: frontend/web re-issued from a new root while backend/api still trusts only the old one,',
     `and an AuthorizationPolicy on api. Each command below also runs with that cluster's --kubeconfig and --at ${AT}.`,
   ])
@@ -141,12 +143,22 @@ async function diagnoseStep(print: Print): Promise<boolean> {
 }
 
 async function statusStep(print: Print): Promise<boolean> {
-  banner(print, '4/4  Every certificate by expiry, and the CA signing load: `status` and `load`', [
+  banner(print, '4/5  Every certificate by expiry, and the CA signing load: `status` and `load`', [
     'A fake cluster with mesh CA material in every state `status` reports (expiring, expired, not Ready, stuck renewal, old',
     "intermediate, broken chain, gateway problems). `status` also runs with that cluster's --kubeconfig; `load` needs no cluster.",
   ])
   await statusDemo({ print })
   return true
+}
+
+async function exporterStep(print: Print): Promise<boolean> {
+  banner(print, '5/5  Continuous: the meshcert exporter watching a cluster', [
+    'The same fake cluster as step 4, watched by meshcert-exporter (list, then watch): the judgements of `status` as',
+    'Prometheus metrics and a page of its own, kept current as objects change and as time passes.',
+  ])
+  const ok = await exporterDemo({ print })
+  if (!ok) print('\ndemo: the exporter did not serve its metrics and page\n')
+  return ok
 }
 
 /**
@@ -188,7 +200,7 @@ async function runInOrder(steps: Step[]): Promise<boolean[]> {
 export async function main(): Promise<void> {
   const started = Date.now()
   process.stdout.write('meshcert demo: the real `kubectl-meshcert` binary, run on generated certificates and fake clusters.\n')
-  const results = await runInOrder([filesStep, clusterStep, diagnoseStep, statusStep])
+  const results = await runInOrder([filesStep, clusterStep, diagnoseStep, statusStep, exporterStep])
   process.stdout.write(`\nmeshcert demo: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`)
   if (results.some((ok) => !ok)) process.exitCode = 1
 }

@@ -47,7 +47,7 @@ export interface RunningExporter {
   url: string
   inventory: Inventory
   metrics: ExporterMetrics
-  /** The latest judgement (undefined before the first full sync). */
+  /** The inventory judged now (undefined before the first full sync). */
   judgement(): Judgement | undefined
   ready(): { ready: boolean; reasons: string[] }
   /** Resolves once ready (tests, the demo and the benchmark wait on it). */
@@ -111,7 +111,8 @@ export async function startExporter(config: ExporterConfig, options: StartOption
   const typedSecrets = new Set<string>()
   let reader: ClusterReader | undefined
   let configProblem: string | undefined
-  let judgement: Judgement | undefined
+  /** When the inventory was last judged (the metrics hold what they need of it; the page judges anew). */
+  let judgedAt: Date | undefined
   let judgedVersion = -1
   let judgeTimer: NodeJS.Timeout | undefined
   let closed = false
@@ -144,7 +145,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
       reasons.push(err ? `${spec.id}: ${(err as Error).message}` : `${spec.id}: not listed yet`)
     }
     for (const [k, w] of gatewaySecretWatches) if (!w.hasSynced) reasons.push(`Secret ${k} (served by a gateway): not listed yet`)
-    if (!reasons.length && !judgement) reasons.push('judging for the first time')
+    if (!reasons.length && !judgedAt) reasons.push('judging for the first time')
     return { ready: reasons.length === 0, reasons }
   }
 
@@ -160,16 +161,16 @@ export async function startExporter(config: ExporterConfig, options: StartOption
   const judgeNow = (): Judgement => {
     const now = clock()
     judgedVersion = inventory.version
-    judgement = inventory.judge(now)
+    const judgement = inventory.judge(now)
     metrics.setJudgement(judgement, now)
+    judgedAt = now
     return judgement
   }
 
   /** Judge when ready: at once the first time, debounced after changes. */
   const afterChange = () => {
     if (closed) return
-    const wasReady = judgement !== undefined
-    if (!wasReady) {
+    if (!judgedAt) {
       // Everything listed: judge once and become ready.
       const pending = readiness().reasons.filter((r) => r !== 'judging for the first time')
       if (pending.length) return
@@ -331,7 +332,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
   let configTimer: NodeJS.Timeout | undefined
   const openReader = async () => {
     try {
-      reader = await ClusterReader.open({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), ...(config.context ? { context: config.context } : {}), ...(options.env ? { env: options.env } : {}), pageSize: config.pageSize })
+      reader = await ClusterReader.openLean({ ...(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {}), ...(config.context ? { context: config.context } : {}), ...(options.env ? { env: options.env } : {}), pageSize: config.pageSize })
       configProblem = undefined
       logger.info('watching the cluster', { server: reader.server, context: reader.contextName, source: reader.config.source, cluster: config.cluster })
       startWatches()
@@ -352,13 +353,12 @@ export async function startExporter(config: ExporterConfig, options: StartOption
     }
     const send = (status: number, type: string, body: string) => res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body)
     if (path === '/metrics') {
-      metrics.metrics().then(
-        (text) => send(200, metrics.contentType, text),
-        (err) => {
-          logger.error('metrics collection failed', errorFields(err))
-          send(500, 'text/plain; charset=utf-8', 'metrics collection failed\n')
-        },
-      )
+      if (req.method === 'HEAD') return void res.writeHead(200, { 'content-type': metrics.contentType }).end()
+      res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' })
+      metrics.write(res).catch((err) => {
+        logger.error('metrics collection failed', errorFields(err))
+        res.destroy(err as Error)
+      })
       return
     }
     if (path === '/healthz') {
@@ -372,22 +372,26 @@ export async function startExporter(config: ExporterConfig, options: StartOption
       return
     }
     if (path === '/report.json') {
-      if (!judgement) send(503, 'application/json', JSON.stringify({ ready: false, reasons: readiness().reasons }) + '\n')
-      else send(200, 'application/json', JSON.stringify({ report: judgement.report, bundles: judgement.bundles, policies: judgement.policies }, null, 2) + '\n')
+      if (!judgedAt) send(503, 'application/json', JSON.stringify({ ready: false, reasons: readiness().reasons }) + '\n')
+      else {
+        const judgement = inventory.judge(clock())
+        send(200, 'application/json', JSON.stringify({ report: judgement.report, bundles: judgement.bundles, policies: judgement.policies }, null, 2) + '\n')
+      }
       return
     }
     if (path === '/' || path === '/index.html') {
       const { ready, reasons } = readiness()
-      if (!judgement) {
+      if (!judgedAt) {
         send(503, 'text/html; charset=utf-8', `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>meshcert exporter: not ready</title></head><body><h1>meshcert exporter: not ready yet</h1><ul>${reasons.map((r) => `<li>${r.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))}</li>`).join('')}</ul></body></html>\n`)
         return
       }
+      const judgement = inventory.judge(clock())
       const health = watchHealth()
       const about = [
         { label: 'Exporter', value: ready ? 'ready' : `not ready: ${reasons.join('; ')}`, status: ready ? ('pass' as const) : ('fail' as const) },
         { label: 'Watches', value: health.map((w) => `${w.kind} ${w.up ? 'up' : 'DOWN'}`).join(', '), status: health.every((w) => w.up) ? ('pass' as const) : ('warn' as const) },
         { label: 'Objects held', value: Object.entries(inventory.counts()).map(([k, n]) => `${k} ${n}`).join(', ') },
-        { label: 'Judged', value: `${judgement.report.at} (again every ${Math.round(config.rejudgeIntervalMs / 1000)} s and on every change)` },
+        { label: 'Judged', value: `${judgement.report.at}, when this page was asked for (the metrics: again every ${Math.round(config.rejudgeIntervalMs / 1000)} s and on every change)` },
       ]
       send(200, 'text/html; charset=utf-8', renderStatusPage({ report: judgement.report, bundles: judgement.bundles, ...(config.cluster ? { cluster: config.cluster } : {}), about, refreshSeconds: 60 }))
       return
@@ -404,7 +408,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
   })
   const port = (server.address() as AddressInfo).port
   const rejudge = setInterval(() => {
-    if (judgement && !closed) judgeNow()
+    if (judgedAt && !closed) judgeNow()
   }, config.rejudgeIntervalMs)
   rejudge.unref()
   logger.info('meshcert exporter listening', { port, cluster: config.cluster, rejudgeIntervalMs: config.rejudgeIntervalMs })
@@ -415,7 +419,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
     url: `http://${config.host && config.host !== '0.0.0.0' ? config.host : '127.0.0.1'}:${port}/`,
     inventory,
     metrics,
-    judgement: () => judgement,
+    judgement: () => (judgedAt ? inventory.judge(clock()) : undefined),
     ready: readiness,
     whenReady: () => readyPromise,
     judgeNow,

@@ -4,8 +4,9 @@
 // against. judge(now) asks mesh/ for the verdict on everything held; it is cheap (no crypto) and
 // runs on every change and on a timer, because time alone turns a certificate "expiring".
 import type { Finding } from '../core/index.js'
+import { releaseCertificateMemory } from '../pki/index.js'
 import { validatePolicy } from '../policies/index.js'
-import { certificateRecord, gatewayTlsRefs, issuerSecretKey, judgeInventory, readSecret, readTrustBundle, type Anchor, type SecretFacts, type TrustBundleFacts } from '../mesh/status/facts.js'
+import { certificateRecord, gatewayTlsRefs, issuerSecretKey, judgeInventory, readSecret, readTrustBundle, type Anchor, type Intern, type SecretFacts, type TrustBundleFacts } from '../mesh/status/facts.js'
 import { trustBundleStates, trustManagerBundleFacts, type TrustBundleState, type TrustManagerBundleFacts } from '../mesh/status/bundles.js'
 import { boundedEach, CertificateCache, secretMaterialKind, type CertificateRecord, type ExpiryThresholds, type GatewayTlsRef, type KubeObject, type StatusReport } from '../mesh/status/index.js'
 
@@ -55,6 +56,18 @@ export class Inventory {
   private readonly anchorsBy = new Map<string, Anchor[]>()
   private anchorFingerprints = ''
   private anchorsVersion = 0
+  /**
+   * One copy of what thousands of facts repeat (issuer names, CA certificates' facts, chains'
+   * issuers). Bounded: cleared when it grows past what a mesh's CAs explain (it then refills).
+   */
+  private readonly shared = new Map<string, unknown>()
+  private readonly intern = ((text: string, make?: () => unknown): unknown => {
+    if (this.shared.has(text)) return this.shared.get(text)
+    if (this.shared.size >= 10_000) this.shared.clear()
+    const value = make ? make() : text
+    this.shared.set(text, value)
+    return value
+  }) as Intern
   /** Bumped on every change, so the exporter knows when to judge again. */
   version = 0
   private readonly notes = new Map<string, Finding>()
@@ -128,7 +141,7 @@ export class Inventory {
 
   setTrustBundle(cm: KubeObject): void {
     const key = objKey(cm)
-    const read = readTrustBundle({ ...cm, kind: 'ConfigMap' }, new CertificateCache(16))
+    const read = readTrustBundle({ ...cm, kind: 'ConfigMap' }, new CertificateCache(16), this.intern)
     if (!read) return this.deleteTrustBundle(cm)
     this.bundles.set(key, read.facts)
     this.setAnchors(key, read.anchors)
@@ -152,7 +165,7 @@ export class Inventory {
     const read = async (secret: KubeObject) => {
       const key = objKey(secret)
       const version = this.anchorsVersion
-      const got = await readSecret(secret, { now, cache, anchors: this.anchors(), servedByGateway: served.has(key) })
+      const got = await readSecret(secret, { now, cache, anchors: this.anchors(), servedByGateway: served.has(key), intern: this.intern })
       this.secrets.set(key, { facts: got.facts, anchorsVersion: version })
       this.setAnchors(key, got.anchors)
     }
@@ -160,6 +173,7 @@ export class Inventory {
     const isCa = (s: KubeObject) => !['tls', 'generic'].includes(secretMaterialKind(s))
     await boundedEach(secrets.filter(isCa), this.options.concurrency ?? 8, read)
     await boundedEach(secrets.filter((s) => !isCa(s)), this.options.concurrency ?? 8, read)
+    releaseCertificateMemory()
     if (secrets.length) this.changed()
   }
 

@@ -4,11 +4,16 @@
 // gauge of 1 with the state in a label, labels that identify (namespace, name, kind, role) and never
 // carry data that changes on every scrape. The certificate families have exactly the labels of
 // `kubectl meshcert status -o prometheus` (mesh/status/exposition.ts); `--cluster` adds `cluster`
-// to every series. Series per certificate row are rendered at scrape time from the judgement held,
-// so nothing per series is kept between scrapes. Cardinality is stated in docs/exporter.md.
+// to every series. Series per certificate row are written at scrape time from the judgement held,
+// line by line into the response (64 KiB at a time): nothing per series is kept between scrapes,
+// and a scrape of 70,000 series never builds them all at once. Counters, the exporter's own gauges
+// and the process metrics are prom-client's. Cardinality is stated in docs/exporter.md.
+import { once } from 'node:events'
+import { PassThrough, type Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import type { FindingStatus } from '../core/index.js'
-import { warnWindow, type ExpiryThresholds, type StatusItem } from '../mesh/status/index.js'
+import { escapeHelp, escapeLabelValue, warnWindow, type ExpiryThresholds, type StatusItem } from '../mesh/status/index.js'
 import type { Judgement } from './inventory.js'
 
 type Labels = Record<string, string>
@@ -17,27 +22,67 @@ interface Sample {
   value: number
 }
 
-/** A gauge family whose samples are computed when scraped, from whatever `samples()` returns then. */
-class ComputedGauge {
-  readonly type = 'gauge'
-  readonly aggregator = 'sum'
-  constructor(
-    readonly name: string,
-    readonly help: string,
-    private readonly samples: () => Sample[],
-  ) {}
-
-  async get() {
-    return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.samples() }
-  }
+/** A gauge family whose samples are computed when scraped, from whatever `samples()` yields then. */
+interface JudgedFamily {
+  name: string
+  help: string
+  samples: () => Iterable<Sample>
 }
 
-function rowLabels(item: StatusItem): Labels {
-  // The labels of `status -o prometheus`, in its order.
-  return { kind: item.kind, namespace: item.namespace, name: item.name, role: item.role, key: item.key ?? '', source: item.source, fingerprint: item.fingerprint ?? '' }
+const CHUNK = 64 * 1024
+
+/**
+ * What the metrics need of a judged row, kept between judgements instead of the whole report (whose
+ * findings carry messages for people: the page and /report.json judge again when asked).
+ */
+interface MetricRow {
+  kind: string
+  namespace: string
+  name: string
+  role: StatusItem['role']
+  key: string
+  source: string
+  fingerprint: string
+  status: FindingStatus
+  /** Unix seconds. */
+  notAfter?: number
+  notBefore?: number
+  renewal?: number
+  windowSeconds?: number
+  ready?: string
+  readyReason?: string
+  /** Checks that did not pass: check id, status, how many. */
+  failing?: Array<[check: string, status: string, count: number]>
 }
 
 const seconds = (rfc3339: string) => Math.floor(Date.parse(rfc3339) / 1000)
+
+function metricRow(item: StatusItem, thresholds: ExpiryThresholds): MetricRow {
+  const row: MetricRow = { kind: item.kind, namespace: item.namespace, name: item.name, role: item.role, key: item.key ?? '', source: item.source, fingerprint: item.fingerprint ?? '', status: item.status }
+  if (item.notAfter) row.notAfter = seconds(item.notAfter)
+  if (item.notBefore) row.notBefore = seconds(item.notBefore)
+  if (item.notAfter && item.notBefore) row.windowSeconds = Math.round(warnWindow(item.role, Date.parse(item.notAfter) - Date.parse(item.notBefore), thresholds) / 1000)
+  if (item.renewalTime) row.renewal = seconds(item.renewalTime)
+  if (item.ready !== undefined) row.ready = item.ready
+  if (item.readyReason) row.readyReason = item.readyReason
+  if (item.status !== 'pass') {
+    const counts = new Map<string, [string, string, number]>()
+    for (const f of item.findings) {
+      if (f.status !== 'warn' && f.status !== 'fail') continue
+      const k = `${f.check}\u0000${f.status}`
+      const seen = counts.get(k)
+      if (seen) seen[2]++
+      else counts.set(k, [f.check, f.status, 1])
+    }
+    if (counts.size) row.failing = [...counts.values()]
+  }
+  return row
+}
+
+function rowLabels(row: MetricRow): Labels {
+  // The labels of `status -o prometheus`, in its order.
+  return { kind: row.kind, namespace: row.namespace, name: row.name, role: row.role, key: row.key, source: row.source, fingerprint: row.fingerprint }
+}
 const CA_ROLES = new Set(['root', 'intermediate', 'issuer'])
 
 export interface WatchHealth {
@@ -61,7 +106,11 @@ export interface ExporterMetricsOptions {
 
 export class ExporterMetrics {
   readonly registry = new Registry()
-  private judgement: Judgement | undefined
+  private readonly families: JudgedFamily[] = []
+  private readonly clusterLabel: string
+  private rows: MetricRow[] = []
+  private judgement: Omit<Judgement, 'report'> & { summary: Judgement['report']['summary'] } | undefined
+  private readonly thresholds: ExpiryThresholds
   private judgedAt: Date | undefined
   readonly watchRestarts: Counter
   readonly watchErrors: Counter
@@ -70,40 +119,34 @@ export class ExporterMetrics {
   constructor(options: ExporterMetricsOptions) {
     const registers = [this.registry]
     if (options.cluster) this.registry.setDefaultLabels({ cluster: options.cluster })
+    this.clusterLabel = options.cluster ? `cluster="${escapeLabelValue(options.cluster)}"` : ''
     collectDefaultMetrics({ register: this.registry })
-    const items = () => this.judgement?.report.items ?? []
-    const family = (name: string, help: string, samples: () => Sample[]) => this.registry.registerMetric(new ComputedGauge(name, help, samples) as never)
+    this.thresholds = options.thresholds
+    const items = () => this.rows
+    const family = (name: string, help: string, samples: () => Iterable<Sample>) => void this.families.push({ name, help, samples })
+    // One sample per row, made as it is written (so none of them outlives its line).
+    const perRow = (sample: (i: MetricRow) => Sample | undefined) =>
+      function* () {
+        for (const i of items()) {
+          const s = sample(i)
+          if (s) yield s
+        }
+      }
 
-    family('meshcert_certificate_expiry_timestamp_seconds', 'When the certificate expires (notAfter), as a Unix timestamp.', () =>
-      items().flatMap((i) => (i.notAfter ? [{ labels: rowLabels(i), value: seconds(i.notAfter) }] : [])),
+    family('meshcert_certificate_expiry_timestamp_seconds', 'When the certificate expires (notAfter), as a Unix timestamp.', perRow((i) => (i.notAfter !== undefined ? { labels: rowLabels(i), value: i.notAfter } : undefined)))
+    family('meshcert_certificate_not_before_timestamp_seconds', 'When the certificate became valid (notBefore), as a Unix timestamp.', perRow((i) => (i.notBefore !== undefined ? { labels: rowLabels(i), value: i.notBefore } : undefined)))
+    family('meshcert_certificate_renewal_timestamp_seconds', "When renewal is due: cert-manager's status.renewalTime for the Certificate, as a Unix timestamp.", perRow((i) => (i.renewal !== undefined ? { labels: rowLabels(i), value: i.renewal } : undefined)))
+    family('meshcert_certificate_warning_window_seconds', 'How long before notAfter status calls the certificate expiring: --warn for leaves, --warn-ca for CA material, a third of the lifetime for short-lived certificates.', perRow((i) => (i.windowSeconds !== undefined ? { labels: rowLabels(i), value: i.windowSeconds } : undefined)),
     )
-    family('meshcert_certificate_not_before_timestamp_seconds', 'When the certificate became valid (notBefore), as a Unix timestamp.', () =>
-      items().flatMap((i) => (i.notBefore ? [{ labels: rowLabels(i), value: seconds(i.notBefore) }] : [])),
+    family('meshcert_certificate_status', 'The worst finding for the row: 1 for the status label that applies (pass, warn, fail, skip).', perRow((i) => ({ labels: { ...rowLabels(i), status: i.status }, value: 1 })))
+    family('meshcert_certificate_ready', "1 when the cert-manager Certificate's Ready condition is True, else 0.", perRow((i) => (i.ready !== undefined ? { labels: { kind: i.kind, namespace: i.namespace, name: i.name, reason: i.readyReason ?? '' }, value: i.ready === 'True' ? 1 : 0 } : undefined)),
     )
-    family('meshcert_certificate_renewal_timestamp_seconds', "When renewal is due: cert-manager's status.renewalTime for the Certificate, as a Unix timestamp.", () =>
-      items().flatMap((i) => (i.renewalTime ? [{ labels: rowLabels(i), value: seconds(i.renewalTime) }] : [])),
-    )
-    family('meshcert_certificate_warning_window_seconds', 'How long before notAfter status calls the certificate expiring: --warn for leaves, --warn-ca for CA material, a third of the lifetime for short-lived certificates.', () =>
-      items().flatMap((i) => (i.notAfter && i.notBefore ? [{ labels: rowLabels(i), value: Math.round(warnWindow(i.role, Date.parse(i.notAfter) - Date.parse(i.notBefore), options.thresholds) / 1000) }] : [])),
-    )
-    family('meshcert_certificate_status', 'The worst finding for the row: 1 for the status label that applies (pass, warn, fail, skip).', () => items().map((i) => ({ labels: { ...rowLabels(i), status: i.status }, value: 1 })))
-    family('meshcert_certificate_ready', "1 when the cert-manager Certificate's Ready condition is True, else 0.", () =>
-      items().flatMap((i) => (i.ready !== undefined ? [{ labels: { kind: i.kind, namespace: i.namespace, name: i.name, reason: i.readyReason ?? '' }, value: i.ready === 'True' ? 1 : 0 }] : [])),
-    )
-    family('meshcert_certificate_findings', 'Findings per row that did not pass, by check id and status.', () =>
-      items().flatMap((i) => {
-        const counts = new Map<string, number>()
-        for (const f of i.findings) if (f.status === 'warn' || f.status === 'fail') counts.set(`${f.check}\u0000${f.status}`, (counts.get(`${f.check}\u0000${f.status}`) ?? 0) + 1)
-        return [...counts].map(([k, n]) => {
-          const [check, status] = k.split('\u0000') as [string, string]
-          return { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key ?? '', fingerprint: i.fingerprint ?? '', check, status }, value: n }
-        })
-      }),
-    )
-    family('meshcert_ca_material_status', 'CA material (roots, intermediates, issuers) by its worst finding: 1 for the status label that applies.', () =>
-      items()
-        .filter((i) => CA_ROLES.has(i.role))
-        .map((i) => ({ labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key ?? '', role: i.role, source: i.source, status: i.status }, value: 1 })),
+    family('meshcert_certificate_findings', 'Findings per row that did not pass, by check id and status.', function* () {
+      for (const i of items()) {
+        for (const [check, status, n] of i.failing ?? []) yield { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, fingerprint: i.fingerprint, check, status }, value: n }
+      }
+    })
+    family('meshcert_ca_material_status', 'CA material (roots, intermediates, issuers) by its worst finding: 1 for the status label that applies.', perRow((i) => (CA_ROLES.has(i.role) ? { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, role: i.role, source: i.source, status: i.status }, value: 1 } : undefined)),
     )
     family('meshcert_trust_bundle_in_sync', "1 when the trust bundle holds the same roots as its mesh's reference (the control plane's copy; a trust-manager Bundle: its Synced condition), else 0.", () =>
       (this.judgement?.bundles ?? []).map((b) => ({ labels: { mesh: b.mesh, namespace: b.namespace, name: b.name }, value: b.inSync ? 1 : 0 })),
@@ -115,7 +158,7 @@ export class ExporterMetrics {
       (this.judgement?.policies ?? []).map((p) => ({ labels: { name: p.name }, value: p.valid ? 1 : 0 })),
     )
     family('meshcert_status_rows', 'Rows in the inventory, by status.', () =>
-      this.judgement ? (['pass', 'warn', 'fail', 'skip'] as FindingStatus[]).map((s) => ({ labels: { status: s }, value: this.judgement!.report.summary[s] })) : [],
+      this.judgement ? (['pass', 'warn', 'fail', 'skip'] as FindingStatus[]).map((s) => ({ labels: { status: s }, value: this.judgement!.summary[s] })) : [],
     )
     family('meshcert_exporter_objects', 'Objects held, by kind (facts only, no bodies).', () => Object.entries(options.objects()).map(([kind, n]) => ({ labels: { kind }, value: n })))
     family('meshcert_exporter_watch_up', '1 once every watch of the kind has listed (or the API server does not serve the kind) and none backs off after an error, else 0.', () =>
@@ -133,8 +176,10 @@ export class ExporterMetrics {
     new Gauge({ name: 'meshcert_exporter_info', help: 'The exporter: 1, with its version.', labelNames: ['version'], registers }).set({ version: options.version ?? 'unknown' }, 1)
   }
 
+  /** Keep what the metrics need of a judgement (not its findings' messages). */
   setJudgement(judgement: Judgement, at: Date): void {
-    this.judgement = judgement
+    this.rows = judgement.report.items.map((item) => metricRow(item, this.thresholds))
+    this.judgement = { bundles: judgement.bundles, policies: judgement.policies, durationMs: judgement.durationMs, summary: judgement.report.summary }
     this.judgedAt = at
   }
 
@@ -142,9 +187,39 @@ export class ExporterMetrics {
     return this.registry.contentType
   }
 
-  async metrics(): Promise<string> {
+  /** Every family's name (the judged ones and prom-client's). */
+  familyNames(): string[] {
+    return [...this.families.map((f) => f.name), ...this.registry.getMetricsAsArray().map((m) => m.name)]
+  }
+
+  /** Write the exposition to `out` a chunk at a time, waiting for it to drain; `out` is ended. */
+  async write(out: Writable): Promise<void> {
     // prom-client writes NaN as `Nan` (lib/util.js getValueAsString), e.g. the event loop lag before
     // its first sample; the exposition format spells it `NaN`.
-    return (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN')
+    let chunk = (await this.registry.metrics()).replace(/ Nan$/gm, ' NaN')
+    const flush = async () => {
+      if (!out.write(chunk)) await once(out, 'drain')
+      chunk = ''
+    }
+    for (const family of this.families) {
+      chunk += `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} gauge\n`
+      for (const { labels, value } of family.samples()) {
+        let body = ''
+        for (const key in labels) body += `${body ? ',' : ''}${key}="${escapeLabelValue(labels[key]!)}"`
+        if (this.clusterLabel) body += `${body ? ',' : ''}${this.clusterLabel}`
+        chunk += `${family.name}${body ? `{${body}}` : ''} ${Number.isNaN(value) ? 'NaN' : value}\n`
+        if (chunk.length >= CHUNK) await flush()
+      }
+    }
+    out.end(chunk)
+  }
+
+  /** The whole exposition as one string (tests, small registries). */
+  async metrics(): Promise<string> {
+    let text = ''
+    const sink = new PassThrough()
+    sink.on('data', (chunk: Buffer) => (text += chunk.toString()))
+    await Promise.all([this.write(sink), finished(sink)])
+    return text
   }
 }

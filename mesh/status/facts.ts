@@ -37,12 +37,19 @@ export interface CertFacts {
   sans: { dns: string[]; uri: string[] }
 }
 
-/** A data key read: its certificates (first is the one the key is for), or why it could not be read. */
+/**
+ * A data key read: the certificates it holds that are judged (only the first for a certificate
+ * key; every root of a trust bundle; none of a ca.crt, which only verifies chains), or why it
+ * could not be read.
+ */
 export interface FieldFacts {
   key: string
   certs?: CertFacts[]
   error?: string
 }
+
+/** How much of a data key to keep: every certificate, the first, or only whether it could be read. */
+type Keep = 'all' | 'first' | 'none'
 
 /** How a Secret or ConfigMap is read as CA material (Istio cacerts and CA Secret, Linkerd issuer). */
 export interface CaView {
@@ -50,9 +57,9 @@ export interface CaView {
   cert: FieldFacts
   /** Istio cacerts: root-cert.pem (or ca.crt). */
   roots?: FieldFacts
-  /** Istio cacerts: cert-chain.pem. */
+  /** Istio cacerts: cert-chain.pem, when it cannot be read. */
   extra?: FieldFacts
-  /** istio-ca-secret / Linkerd issuer: ca.crt. */
+  /** istio-ca-secret / Linkerd issuer: ca.crt, when it cannot be read. */
   caCrt?: FieldFacts
   chain?: ChainFacts
 }
@@ -61,7 +68,7 @@ export interface CaView {
 export interface TlsView {
   /** tls.crt or cert; undefined when neither is there. */
   cert?: FieldFacts
-  /** ca.crt or cacert. */
+  /** ca.crt or cacert, when it cannot be read. */
   caCrt?: FieldFacts
   chain?: ChainFacts
   /** Non-root CAs after the first certificate (for the stale-intermediate check). */
@@ -115,9 +122,45 @@ export interface JudgeOptions {
 
 const objKey = (ns: string | undefined, name: string) => `${ns ?? ''}/${name}`
 
-function certFacts(d: Decoded): CertFacts {
+/**
+ * One copy of what many objects repeat: `intern(text)` for strings (issuer names, where roots came
+ * from), `intern(key, make)` for values (the facts of a CA certificate, a chain's issuers) — ten
+ * thousand leaves name the same few issuers. The identity when unset.
+ */
+export interface Intern {
+  (text: string): string
+  <T>(key: string, make: () => T): T
+}
+
+const asIs = ((text: string, make?: () => unknown) => (make ? make() : text)) as Intern
+
+const NONE: string[] = []
+
+/** A certificate's facts; a CA's are shared by every object that carries it. */
+function certFacts(d: Decoded, intern: Intern): CertFacts {
   const f = d.facts
-  return { subject: f.subject, issuer: f.issuer, fingerprint: f.sha256Fingerprint, notBefore: f.notBefore, notAfter: f.notAfter, isCA: f.isCA, selfSigned: f.selfSigned, ...(f.spiffeId ? { spiffeId: f.spiffeId } : {}), sans: { dns: [...f.sans.dns], uri: [...f.sans.uri] } }
+  const make = (): CertFacts => ({
+    subject: f.subject,
+    issuer: intern(f.issuer),
+    fingerprint: f.sha256Fingerprint,
+    notBefore: f.notBefore,
+    notAfter: f.notAfter,
+    isCA: f.isCA,
+    selfSigned: f.selfSigned,
+    ...(f.spiffeId ? { spiffeId: f.spiffeId } : {}),
+    sans: { dns: f.sans.dns.length ? [...f.sans.dns] : NONE, uri: f.sans.uri.length ? [...f.sans.uri] : NONE },
+  })
+  return f.isCA ? intern(`cert:${f.sha256Fingerprint}`, make) : make()
+}
+
+function internChain(chain: ChainFacts, intern: Intern): ChainFacts {
+  const key = chain.issuers.map((i) => `${i.label}|${i.notBefore}|${i.notAfter}`).join('\n')
+  return {
+    from: intern(chain.from),
+    anchored: chain.anchored,
+    ...(chain.problem ? { problem: chain.problem } : {}),
+    issuers: intern(`issuers:${key}`, () => chain.issuers.map((i) => ({ label: intern(i.label), notBefore: intern(i.notBefore), notAfter: intern(i.notAfter) }))),
+  }
 }
 
 function dedupe(list: Decoded[]): Decoded[] {
@@ -144,17 +187,19 @@ export interface ReadOptions {
   cache: CertificateCache
   /** Trust anchors from the mesh's bundles and CA Secrets, for chains with no ca.crt and no self-signed root. */
   anchors: Iterable<Anchor>
+  intern?: Intern
 }
 
 /** Read a data key into decoded certificates (kept by the caller only while the object is read) and its facts. */
-function readField(obj: KubeObject, key: string, encoding: 'base64' | 'plain', cache: CertificateCache): { field: FieldFacts; decoded?: Decoded[] } {
+function readField(obj: KubeObject, key: string, encoding: 'base64' | 'plain', cache: CertificateCache, keep: Keep, intern: Intern): { field: FieldFacts; decoded?: Decoded[] } {
   const text = dataText(obj, key, encoding)
   const origin = `${encoding === 'plain' ? 'ConfigMap' : 'Secret'} ${obj.metadata.namespace ?? ''}/${obj.metadata.name} key ${key}`
   try {
     if (text === undefined) throw new Error(`${origin} is empty`)
     const decoded = cache.decode(text, origin)
     if (!decoded.length) throw new Error(`${origin} holds no certificate`)
-    return { field: { key, certs: decoded.map(certFacts) }, decoded }
+    const kept = keep === 'all' ? decoded : keep === 'first' ? decoded.slice(0, 1) : []
+    return { field: keep === 'none' ? { key } : { key, certs: kept.map((d) => certFacts(d, intern)) }, decoded }
   } catch (err) {
     return { field: { key, error: isMeshcertError(err) || err instanceof Error ? err.message : String(err) } }
   }
@@ -185,19 +230,20 @@ export async function readSecret(secret: KubeObject, options: ReadOptions & { se
   const where = objKey(namespace, secret.metadata.name)
   const material = secretMaterialKind(secret)
   const a = secret.metadata.annotations ?? {}
+  const intern = options.intern ?? asIs
   const facts: SecretFacts = {
     namespace,
     name: secret.metadata.name,
     material,
     annotations: {
       ...(a['cert-manager.io/certificate-name'] ? { certificateName: a['cert-manager.io/certificate-name'] } : {}),
-      ...(a['cert-manager.io/issuer-name'] !== undefined ? { issuerName: a['cert-manager.io/issuer-name'] } : {}),
-      ...(a['cert-manager.io/issuer-kind'] !== undefined ? { issuerKind: a['cert-manager.io/issuer-kind'] } : {}),
+      ...(a['cert-manager.io/issuer-name'] !== undefined ? { issuerName: intern(a['cert-manager.io/issuer-name']) } : {}),
+      ...(a['cert-manager.io/issuer-kind'] !== undefined ? { issuerKind: intern(a['cert-manager.io/issuer-kind']) } : {}),
     },
     usedMeshAnchors: false,
   }
   const anchors: Anchor[] = []
-  const read = (key: string) => readField(secret, key, 'base64', options.cache)
+  const read = (key: string, keep: Keep) => readField(secret, key, 'base64', options.cache, keep, intern)
 
   if (material === 'istio-cacerts' || material === 'istio-ca-secret' || material === 'linkerd-issuer') {
     const certKeys = material === 'linkerd-issuer' ? ['crt.pem', 'tls.crt'] : ['ca-cert.pem', 'tls.crt']
@@ -207,7 +253,7 @@ export async function readSecret(secret: KubeObject, options: ReadOptions & { se
     if (material === 'istio-cacerts') {
       const rootKey = firstKey(secret, ['root-cert.pem', 'ca.crt'])
       if (rootKey) {
-        const r = read(rootKey)
+        const r = read(rootKey, 'all')
         view.roots = r.field
         roots = r.decoded
         for (const root of r.decoded ?? []) if (root.facts.isCA) anchors.push({ decoded: root, where })
@@ -216,18 +262,18 @@ export async function readSecret(secret: KubeObject, options: ReadOptions & { se
     }
     const certKey = firstKey(secret, certKeys)
     if (certKey) {
-      const c = read(certKey)
+      const c = read(certKey, 'first')
       view.cert = c.field
       let chain = c.decoded
       if (chain && material === 'istio-cacerts' && firstKey(secret, ['cert-chain.pem'])) {
-        const e = read('cert-chain.pem')
-        view.extra = e.field
+        const e = read('cert-chain.pem', 'none')
+        if (e.field.error) view.extra = e.field
         chain = dedupe([...chain, ...(e.decoded ?? [])])
       }
       let caCrt: Decoded[] | undefined
       if (chain && material !== 'istio-cacerts' && firstKey(secret, ['ca.crt'])) {
-        const r = read('ca.crt')
-        view.caCrt = r.field
+        const r = read('ca.crt', 'none')
+        if (r.field.error) view.caCrt = r.field
         caCrt = r.decoded
       }
       if (chain) {
@@ -237,7 +283,7 @@ export async function readSecret(secret: KubeObject, options: ReadOptions & { se
         } else {
           const found = material === 'istio-cacerts' ? { roots: (roots ?? []).map((d) => d.cert), from: rootsFrom, mesh: false } : rootsFor(chain, caCrt, options.anchors)
           facts.usedMeshAnchors = found.mesh
-          view.chain = await chainFacts(chain.map((d) => d.cert), found.roots, options.now, found.from)
+          view.chain = internChain(await chainFacts(chain.map((d) => d.cert), found.roots, options.now, found.from), intern)
         }
       }
     }
@@ -248,24 +294,24 @@ export async function readSecret(secret: KubeObject, options: ReadOptions & { se
   const view: TlsView = { intermediates: [] }
   const certKey = firstKey(secret, ['tls.crt', 'cert'])
   if (certKey) {
-    const c = read(certKey)
+    const c = read(certKey, 'first')
     view.cert = c.field
     const caKey = firstKey(secret, ['ca.crt', 'cacert'])
     let caCrt: Decoded[] | undefined
     if (c.decoded && caKey) {
-      const r = read(caKey)
-      view.caCrt = r.field
+      const r = read(caKey, 'none')
+      if (r.field.error) view.caCrt = r.field
       caCrt = r.decoded
     }
     if (c.decoded) {
       const chain = c.decoded
       const head = chain[0]!
-      view.intermediates = chain.slice(1).filter((d) => d.facts.isCA && !d.facts.selfSigned).map(certFacts)
+      view.intermediates = chain.slice(1).filter((d) => d.facts.isCA && !d.facts.selfSigned).map((d) => certFacts(d, intern))
       // A self-signed CA is a root (nothing to verify); a self-signed leaf is verified against itself, as status does.
       if (!(head.facts.isCA && head.facts.selfSigned) || options.servedByGateway) {
         const found = rootsFor(chain, caCrt, options.anchors)
         facts.usedMeshAnchors ||= found.mesh
-        view.chain = await chainFacts(chain.map((d) => d.cert), found.roots, options.now, found.from)
+        view.chain = internChain(await chainFacts(chain.map((d) => d.cert), found.roots, options.now, found.from), intern)
       }
       if (options.servedByGateway) {
         const name = secret.data?.['tls.key'] !== undefined ? 'tls.key' : 'key'
@@ -284,11 +330,11 @@ export interface ReadTrustBundle {
 }
 
 /** A trust bundle ConfigMap (istio-ca-root-cert, linkerd-identity-trust-roots); undefined for any other ConfigMap. */
-export function readTrustBundle(cm: KubeObject, cache: CertificateCache): ReadTrustBundle | undefined {
+export function readTrustBundle(cm: KubeObject, cache: CertificateCache, intern: Intern = asIs): ReadTrustBundle | undefined {
   const material = configMapMaterialKind(cm)
   if (material !== 'istio-root-configmap' && material !== 'linkerd-trust-roots') return undefined
   const key = material === 'istio-root-configmap' ? 'root-cert.pem' : 'ca-bundle.crt'
-  const { field, decoded } = readField(cm, key, 'plain', cache)
+  const { field, decoded } = readField(cm, key, 'plain', cache, 'all', intern)
   const where = objKey(cm.metadata.namespace, cm.metadata.name)
   return { facts: { namespace: cm.metadata.namespace ?? '', name: cm.metadata.name, material, field }, anchors: (decoded ?? []).filter((d) => d.facts.isCA).map((d) => ({ decoded: d, where })) }
 }
