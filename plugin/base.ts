@@ -1,8 +1,10 @@
 // The base of every `kubectl meshcert` command. A command declares its flags, computes a typed
 // result in `run()` and says how to draw it as a table; this class does the rest the same way for
 // all commands:
-//   - `-o/--output table|json|yaml` (a command may add formats, e.g. `outputFlag(['pem'])`),
+//   - `-o/--output table|wide|json|yaml` (a command may add formats, e.g. `outputFlag(['pem'])`),
 //     `--at TIME` (RFC 3339) parsed into `this.at`;
+//   - `-o table` on a terminal fits the terminal's width (output.ts renderTable); `-o wide` and
+//     piped output keep full lines;
 //   - the result is printed to stdout and nothing else is (diagnostics go to stderr);
 //   - exit 0 when the result passes, 1 when `failed(result)` says a check failed, 2 for bad usage
 //     or input (MeshcertError, oclif parse errors), 3 for cluster access (ClusterAccessError);
@@ -11,7 +13,7 @@
 import { Command, Errors, Interfaces } from '@oclif/core'
 import { MeshcertError } from '../core/errors.js'
 import { atFlag, outputFlag, parseRfc3339 } from './flags.js'
-import { colourWanted, makeStyle, renderData, type Style } from './output.js'
+import { colourWanted, makeStyle, renderData, setTableWidth, terminalWidth, type Style } from './output.js'
 
 export type BaseFlags = Interfaces.InferredFlags<(typeof MeshcertCommand)['baseFlags']>
 /** The parsed flags of command class `T`, base flags included. */
@@ -87,6 +89,7 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
     if (result === undefined) return result as U
     try {
       const format = (this.flags as BaseFlags).output ?? 'table'
+      setTableWidth(format === 'table' ? terminalWidth(process.stdout) : undefined)
       process.stdout.write(await this.render(result, format))
       if (this.failed(result)) process.exitCode = EXIT.checkFailed
     } catch (error) {
