@@ -8,12 +8,15 @@
 //   - the result is printed to stdout and nothing else is (diagnostics go to stderr);
 //   - exit 0 when the result passes, 1 when `failed(result)` says a check failed, 2 for bad usage
 //     or input (MeshcertError, oclif parse errors), 3 for cluster access (ClusterAccessError);
-//   - user errors print `error: <message>` and `Fix: <hint>`, never a stack trace (DEBUG shows it).
+//   - user errors print `error: <message>` and `Fix: <hint>`, never a stack trace (DEBUG shows it);
+//   - `this.progress.update` shows how far a long read has come on a terminal's stderr, cleared
+//     before the result or an error is printed.
 // Imports stay light: commands import pki/, mesh/ and client-node lazily inside `run()`.
 import { Command, Errors, Interfaces } from '@oclif/core'
 import { MeshcertError } from '../core/errors.js'
 import { atFlag, outputFlag, parseRfc3339 } from './flags.js'
 import { colourWanted, makeStyle, renderData, setTableWidth, terminalWidth, type Style } from './output.js'
+import { progressReporter, type ProgressReporter } from './progress.js'
 
 export type BaseFlags = Interfaces.InferredFlags<(typeof MeshcertCommand)['baseFlags']>
 /** The parsed flags of command class `T`, base flags included. */
@@ -37,6 +40,8 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
   protected style: Style = makeStyle(false)
   /** Colours for diagnostics on stderr. */
   protected errStyle: Style = makeStyle(false)
+  /** Progress of long reads: hand `this.progress.update` to a cluster/ gatherer. Silent unless stderr is a TTY. */
+  protected progress: ProgressReporter = progressReporter()
 
   /** Compute the result. Pure decisions live in mesh/ pki/ policies/; this gathers input and calls them. */
   abstract override run(): Promise<R>
@@ -86,6 +91,7 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
   // @salesforce/sf-plugins-core does) keeps every command's `run()` a plain typed computation.
   protected override async _run<U>(): Promise<U> {
     const result = await super._run<R | undefined>()
+    this.progress.done()
     if (result === undefined) return result as U
     try {
       const format = (this.flags as BaseFlags).output ?? 'table'
@@ -101,6 +107,7 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
   protected override async catch(err: Interfaces.CommandError): Promise<void> {
     // `this.exit()`, --help and --version end through an ExitError: let oclif finish those.
     if (err instanceof Errors.ExitError) throw err
+    this.progress.done()
     const red = this.errStyle.red
     if (err instanceof MeshcertError) {
       this.note(`${red('error:')} ${err.message}`)

@@ -2,12 +2,11 @@
 // MESHCERT_COLUMNS, which fits output to a width whatever stdout is. Piped output and `-o wide`
 // keep every column at full width.
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { NOW, meshPki, pemBundle } from '../support/certs.js'
-import { cliBin, runCli } from '../support/cli.js'
+import { runCli, runCliOnTerminal, terminalAvailable } from '../support/cli.js'
 
 const AT = ['--at', NOW.toISOString()]
 
@@ -16,8 +15,6 @@ function tableLines(stdout: string): string[] {
   const lines = stdout.split('\n')
   return lines.slice(0, lines.findIndex((l) => l.includes(': chain ')))
 }
-
-const scriptOnPath = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
 
 describe('tables fit the terminal', function () {
   let dir: string
@@ -54,10 +51,9 @@ describe('tables fit the terminal', function () {
     assert.equal(leafCell, 'spiffe://cluster.local/ns/default/sa/httpbin')
   })
 
-  ;(scriptOnPath ? it : it.skip)(`on a real terminal (a pseudo-terminal from \`script\`) the width is the terminal's${scriptOnPath ? '' : ' (skipped: util-linux `script` is not on PATH)'}`, function () {
-    const quoted = [process.execPath, cliBin, ...args].map((a) => `'${a}'`).join(' ')
-    const r = spawnSync('script', ['-qec', `stty cols 90 rows 40; ${quoted}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '' } })
-    assert.equal(r.status, 0, r.stdout + r.stderr)
+  ;(terminalAvailable ? it : it.skip)(`on a real terminal (a pseudo-terminal from \`script\`) the width is the terminal's${terminalAvailable ? '' : ' (skipped: util-linux `script` is not on PATH)'}`, async function () {
+    const r = await runCliOnTerminal(args, { columns: 90 })
+    assert.equal(r.code, 0, r.stdout)
     const table = tableLines(r.stdout.replace(/\r/g, ''))
     assert.ok(table.length > 3, r.stdout)
     for (const line of table) assert.ok(line.length <= 90, `${line.length} > 90: ${line}`)
