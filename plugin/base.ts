@@ -116,9 +116,7 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
     } else if (isUsageError(err)) {
       // oclif flag/argument errors: unknown flag, missing value, value not in options, exclusive flags,
       // a value a flag's parser refused (integer bounds).
-      const message = err.message
-        .replace(/\n?See more help with --help\s*$/, '')
-        .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
+      const message = usageMessage(err.message)
       this.note(`${red('error:')} ${message}`)
       const command = this.id ? `kubectl meshcert ${this.id}` : 'kubectl meshcert'
       this.note(`Fix: see \`${command} --help\` for the flags and their values`)
@@ -130,6 +128,16 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
       process.exitCode = EXIT.internal
     }
   }
+}
+
+/** oclif's parse error text on one line: missing arguments by name, no notes about other flags. */
+function usageMessage(text: string): string {
+  const message = text.replace(/\n?See more help with --help\s*$/, '').replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
+  const missing = /^Missing (\d+) required args?:\n([\s\S]*)$/.exec(message)
+  if (!missing) return message
+  // oclif lists `name  description` per argument, wrapped, then notes about repeatable flags.
+  const names = [...missing[2]!.matchAll(/^(\w[\w-]*)\s{2,}/gm)].map((m) => m[1]!.toUpperCase())
+  return `missing the argument${names.length === 1 ? '' : 's'} ${names.join(' and ')}`
 }
 
 /** oclif's own parse errors carry `parse`; a flag parser's refusal is rethrown as `Parsing --flag …`;
