@@ -22,7 +22,6 @@ import { lifetime } from './lifetime.js'
 import { buildPaths, findLeaf, pathNode, type CandidatePath, type PathNode } from './path-building.js'
 import { rfc3339 } from '../core/time.js'
 import type { CertificateFacts, ChainLink, ChainRole, ChainVerification } from './types.js'
-import './crypto.js'
 
 export interface VerifyChainInput {
   /** The presented certificates, in any order (leaf, intermediates, maybe a root). */

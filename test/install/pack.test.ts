@@ -145,6 +145,13 @@ describe('installing the packed release (npm pack)', function () {
     assert.ok(!existsSync(join(store, 'node_modules')), 'krew installs no dependencies: the CLI must run without node_modules')
     symlinkSync(join(store, platform.bin!), join(krewBin, 'kubectl-meshcert'))
     await assertRuns(join(krewBin, 'kubectl-meshcert'))
+    // Reading certificate requests needs the full X.509 object model, which the bundle carries too.
+    const lint = await run(join(krewBin, 'kubectl-meshcert'), ['lint', '-f', join(repoRoot, 'policies', 'samples', 'certificaterequest')]).then(
+      () => ({ code: 0, stdout: '' }),
+      (err: { code?: number; stdout?: string }) => ({ code: err.code, stdout: err.stdout ?? '' }),
+    )
+    assert.equal(lint.code, 1, lint.stdout)
+    assert.match(lint.stdout, /disallowed-ca-csr\.yaml: 1 object\n {2}CertificateRequest \S+ \(document 1, line \d+\): DENIED/)
     if (onPath('kubectl')) {
       const viaKubectl = await run('kubectl', ['meshcert', '--version'], { env: { ...process.env, PATH: `${krewBin}${delimiter}${process.env.PATH}` } })
       assert.match(viaKubectl.stdout, /^meshcert\//)
