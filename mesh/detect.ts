@@ -2,7 +2,7 @@
 // (istio-proxy, linkerd-proxy, consul-dataplane / envoy-sidecar), then annotations and labels.
 // `--mesh` overrides detection. Pure.
 import { MeshcertError } from '../core/errors.js'
-import { allContainers, type Container, type KubeObject } from './objects.js'
+import { allContainers, podSpec, type Container, type KubeObject } from './objects.js'
 
 export type MeshName = 'istio' | 'linkerd' | 'consul'
 
@@ -57,14 +57,67 @@ export function detectMesh(pod: KubeObject, override?: MeshName): MeshMembership
   return undefined
 }
 
-/** The error for a pod that no mesh has injected. */
-export function noProxyError(pod: KubeObject): MeshcertError {
+/** Istio's pod switch: the label `sidecar.istio.io/inject` wins over the annotation; only "true"/"false" count (istio pkg/kube/inject/inject.go injectRequired). */
+function istioPodSwitch(pod: KubeObject): { value: string; where: string } | undefined {
+  const label = pod.metadata.labels?.['sidecar.istio.io/inject']
+  if (label !== undefined) return { value: label, where: 'label' }
+  const annotation = pod.metadata.annotations?.['sidecar.istio.io/inject']
+  return annotation !== undefined ? { value: annotation, where: 'annotation' } : undefined
+}
+
+/** Linkerd's accepted values of `linkerd.io/inject`; anything else disables injection (linkerd2 pkg/inject/report.go isInjectAnnotationValid). */
+const LINKERD_INJECT_VALUES = ['enabled', 'disabled', 'ingress']
+/** Go's strconv.ParseBool false values, as consul-k8s reads `consul.hashicorp.com/connect-inject`. */
+const GO_FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False']
+
+/** What on the pod itself switched injection off, if anything. */
+function podOptOut(pod: KubeObject): string | undefined {
+  const istio = istioPodSwitch(pod)
+  if (istio?.value === 'false') return `its ${istio.where} sidecar.istio.io/inject: "false" switches Istio injection off`
+  const linkerd = pod.metadata.annotations?.['linkerd.io/inject']
+  if (linkerd === 'disabled') return 'its annotation linkerd.io/inject: disabled switches Linkerd injection off'
+  if (linkerd !== undefined && !LINKERD_INJECT_VALUES.includes(linkerd)) return `its annotation linkerd.io/inject: "${linkerd}" is not enabled, disabled or ingress, so Linkerd does not inject it`
+  const consul = pod.metadata.annotations?.['consul.hashicorp.com/connect-inject']
+  if (consul !== undefined && GO_FALSE.includes(consul)) return `its annotation consul.hashicorp.com/connect-inject: "${consul}" switches Consul injection off`
+  if ((podSpec(pod) as { hostNetwork?: boolean }).hostNetwork === true) return 'it runs with hostNetwork: true, which no mesh injects'
+  return undefined
+}
+
+/** The mesh a Namespace asks to inject, as each injector's namespace selector reads it; `off` when it opts out. */
+function namespaceInjection(ns: KubeObject): { mesh: MeshName; how: string } | { mesh: 'off'; how: string } | undefined {
+  const labels = ns.metadata.labels ?? {}
+  const annotations = ns.metadata.annotations ?? {}
+  if (labels['istio-injection'] === 'disabled') return { mesh: 'off', how: 'label istio-injection=disabled' }
+  if (labels['istio-injection'] === 'enabled') return { mesh: 'istio', how: 'label istio-injection=enabled' }
+  if (labels['istio.io/rev']) return { mesh: 'istio', how: `label istio.io/rev=${labels['istio.io/rev']}` }
+  const linkerd = annotations['linkerd.io/inject']
+  if (linkerd === 'enabled' || linkerd === 'ingress') return { mesh: 'linkerd', how: `annotation linkerd.io/inject: ${linkerd}` }
+  if (linkerd === 'disabled') return { mesh: 'off', how: 'annotation linkerd.io/inject: disabled' }
+  return undefined
+}
+
+/**
+ * The error for a pod that no mesh has injected. The fix matches what is there: an opt-out on the
+ * pod itself; a namespace already marked for injection (the pod predates the mark, or the injector
+ * was down: restart); a namespace that opts out; a namespace with no mark (mark it, then restart).
+ * Without the Namespace object the fix names both cases rather than guess.
+ */
+export function noProxyError(pod: KubeObject, namespace?: KubeObject, owner?: string): MeshcertError {
   const ns = pod.metadata.namespace ?? 'default'
+  const restart = owner ? `kubectl rollout restart ${owner} -n ${ns}` : `kubectl delete pod ${pod.metadata.name} -n ${ns}`
+  const fail = (why: string, fix: string) => new MeshcertError('ERR_MESHCERT_NO_PROXY', `pod ${ns}/${pod.metadata.name} is not in a mesh: ${why}`, fix)
   const annotated = byAnnotation(pod)
-  const why = annotated ? `it carries ${annotated} annotations but no ${PROXY_CONTAINERS[annotated][0]} container` : 'it has no istio-proxy, linkerd-proxy or consul-dataplane container'
-  return new MeshcertError(
-    'ERR_MESHCERT_NO_PROXY',
-    `pod ${ns}/${pod.metadata.name} is not in a mesh: ${why}`,
-    `enable injection and restart it (Istio: \`kubectl label namespace ${ns} istio-injection=enabled\`; Linkerd: \`kubectl annotate namespace ${ns} linkerd.io/inject=enabled\`), then \`kubectl rollout restart deploy -n ${ns}\`; or name the mesh with --mesh`,
-  )
+  if (annotated) return fail(`it carries ${annotated} annotations but no ${PROXY_CONTAINERS[annotated][0]} container`, `the proxy container was removed after injection: \`${restart}\` to inject it again; or name the mesh with --mesh`)
+  const optOut = podOptOut(pod)
+  if (optOut) return fail(optOut, `remove that setting from the pod template of its workload (it overrides the namespace), then \`${restart}\``)
+  const base = 'it has no istio-proxy, linkerd-proxy or consul-dataplane container'
+  const injection = namespace ? namespaceInjection(namespace) : undefined
+  if (injection?.mesh === 'off') return fail(`${base}, and namespace ${ns} opts out of injection (${injection.how})`, `remove the ${injection.how} from namespace ${ns} (or set sidecar.istio.io/inject: "true" / linkerd.io/inject: enabled on the pod template), then \`${restart}\``)
+  if (injection) {
+    return fail(`${base}, although namespace ${ns} asks for ${injection.mesh} injection (${injection.how}): the pod was created before that, or while the injector was unavailable`,
+      `\`${restart}\` so the injector sees it; if it comes back without a proxy, check the injector (${injection.mesh === 'istio' ? '`kubectl get mutatingwebhookconfigurations`, `kubectl logs -n istio-system deploy/istiod`' : '`linkerd check`, `kubectl logs -n linkerd deploy/linkerd-proxy-injector`'}) and the ReplicaSet's events`)
+  }
+  const mark = `enable injection (Istio: \`kubectl label namespace ${ns} istio-injection=enabled\`; Linkerd: \`kubectl annotate namespace ${ns} linkerd.io/inject=enabled\`), then \`${restart}\``
+  if (namespace) return fail(`${base}, and namespace ${ns} is not marked for injection`, `${mark}; or name the mesh with --mesh`)
+  return fail(base, `enable injection if namespace ${ns} is not marked for it (Istio: \`kubectl label namespace ${ns} istio-injection=enabled\`; Linkerd: \`kubectl annotate namespace ${ns} linkerd.io/inject=enabled\`), then \`${restart}\`; if it is marked, \`${restart}\` alone (the pod predates the mark, or the injector was down); or name the mesh with --mesh`)
 }
