@@ -9,9 +9,9 @@ export function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Render a value for a message: strings bare, others as JSON, long ones cut. */
+/** Render a value for a message: strings bare (quoted when empty or padded), others as JSON, long ones cut. */
 export function show(value: unknown): string {
-  if (value === '') return '""'
+  if (typeof value === 'string' && (value === '' || value.trim() !== value)) return JSON.stringify(value)
   const text = typeof value === 'string' ? value : JSON.stringify(value)
   if (text === undefined) return String(value)
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
