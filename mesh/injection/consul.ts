@@ -6,8 +6,8 @@ import type { SwitchVerdict } from './types.js'
 import { items, quoted, type Switch } from './switch.js'
 import { goParseBool, xtablesPortRange, type PortRange } from './values.js'
 
-export const CONSUL_CONNECT_INJECT = 'consul.hashicorp.com/connect-inject'
-export const CONSUL_TRANSPARENT_PROXY = 'consul.hashicorp.com/transparent-proxy'
+const CONSUL_CONNECT_INJECT = 'consul.hashicorp.com/connect-inject'
+const CONSUL_TRANSPARENT_PROXY = 'consul.hashicorp.com/transparent-proxy'
 
 const PARSE_BOOL = 'a Go boolean: 1 t T TRUE true True, 0 f F FALSE false False'
 const REDIRECT_UPSTREAM = 'consul-k8s control-plane/connect-inject/webhook/redirect_traffic.go iptablesConfigJSON'

@@ -3,15 +3,14 @@
 // rules and value sets), with the upstream code named. Shared by the admission policy, lint and
 // diagnose. Pure: metadata in, readings out; only readings that matter are returned.
 import { CONSUL_NAMESPACE_SWITCHES, CONSUL_POD_SWITCHES } from './consul.js'
-import { ISTIO_INJECT, ISTIO_INJECT_UPSTREAM, ISTIO_NAMESPACE_SWITCHES, ISTIO_POD_SWITCHES, istioInjectVerdict, readIstioInject } from './istio.js'
+import { ISTIO_NAMESPACE_SWITCHES, ISTIO_POD_SWITCHES } from './istio.js'
 import { LINKERD_NAMESPACE_SWITCHES, LINKERD_POD_SWITCHES } from './linkerd.js'
-import { readingOf, readSwitches, type Meta, type Switch } from './switch.js'
+import { readSwitches, type Meta, type Switch } from './switch.js'
 import type { SwitchReading } from './types.js'
 
 export type { SwitchFamily, SwitchReading, SwitchVerdict } from './types.js'
-export { complement, rangeText, type PortRange } from './values.js'
-export { istioInjectValue, ISTIO_PROXY_PORTS } from './istio.js'
-export { LINKERD_PROXY_PORTS } from './linkerd.js'
+export { rangeText, type PortRange } from './values.js'
+export { istioInjectValue } from './istio.js'
 
 const POD_SWITCHES: readonly Switch[] = [...ISTIO_POD_SWITCHES, ...LINKERD_POD_SWITCHES, ...CONSUL_POD_SWITCHES]
 const NAMESPACE_SWITCHES: readonly Switch[] = [...ISTIO_NAMESPACE_SWITCHES, ...LINKERD_NAMESPACE_SWITCHES, ...CONSUL_NAMESPACE_SWITCHES]
@@ -54,19 +53,7 @@ function metaOf(metadata: unknown, out: SwitchReading[]): Meta | undefined {
 export function readPodSwitches(metadata: unknown, spec: unknown): SwitchReading[] {
   const out: SwitchReading[] = []
   const meta = metaOf(metadata, out)
-  if (meta) {
-    const inject = readIstioInject(meta)
-    if (inject) {
-      const s = { mesh: 'Istio', family: 'injection' as const, place: inject.place, key: ISTIO_INJECT, upstream: ISTIO_INJECT_UPSTREAM }
-      if (typeof inject.value !== 'string') {
-        out.push(readingOf(s, inject.value, { kind: 'unreadable', expected: 'a string', meaning: 'Istio reads labels and annotations as strings only', fix: `quote the value of ${ISTIO_INJECT}` }))
-      } else {
-        const verdict = istioInjectVerdict(inject.value)
-        if (verdict) out.push(readingOf(s, inject.value, verdict))
-      }
-    }
-    out.push(...readSwitches(POD_SWITCHES, meta))
-  }
+  if (meta) out.push(...readSwitches(POD_SWITCHES, meta))
   if (spec !== undefined && spec !== null && !isMap(spec)) {
     out.push(structural('spec', '', spec, 'an object'))
   } else if (isMap(spec) && spec.hostNetwork !== undefined && spec.hostNetwork !== null) {

@@ -5,16 +5,15 @@ import type { SwitchVerdict } from './types.js'
 import { items, quoted, type Meta, type Switch } from './switch.js'
 import { complement, goParseUint, goTrimSpace, isGoPrefix, MAX_PORT, rangeText, type PortRange } from './values.js'
 
-export const ISTIO_INJECT = 'sidecar.istio.io/inject'
-export const ISTIO_INJECTION_LABEL = 'istio-injection'
-export const ISTIO_REV_LABEL = 'istio.io/rev'
-export const ISTIO_DATAPLANE_MODE = 'istio.io/dataplane-mode'
+const ISTIO_INJECT = 'sidecar.istio.io/inject'
+const ISTIO_INJECTION_LABEL = 'istio-injection'
+const ISTIO_REV_LABEL = 'istio.io/rev'
+const ISTIO_DATAPLANE_MODE = 'istio.io/dataplane-mode'
 const STATUS_PORT = 'status.sidecar.istio.io/port'
 
 /** Ports istio-proxy and pilot-agent listen on themselves (status 15020, health 15021, Envoy metrics 15090). */
-export const ISTIO_PROXY_PORTS = [15020, 15021, 15090] as const
+const ISTIO_PROXY_PORTS = [15020, 15021, 15090] as const
 
-export const ISTIO_INJECT_UPSTREAM = 'istio pkg/kube/inject/inject.go injectRequired (label before annotation)'
 const WEBHOOK_UPSTREAM = 'istio manifests/charts/istio-control/istio-discovery/templates/mutatingwebhook.yaml namespaceSelector'
 
 /** How a `sidecar.istio.io/inject` value is read: by 1.27+ (`true`/`false` only) and by 1.12-1.26 (YAML-style booleans). */
@@ -32,7 +31,7 @@ export function istioInjectValue(value: string): IstioInjectValue {
   return { current, legacy }
 }
 
-export function istioInjectVerdict(value: string): SwitchVerdict | undefined {
+function injectVerdict(value: string): SwitchVerdict | undefined {
   const { current, legacy } = istioInjectValue(value)
   const fix = `set ${ISTIO_INJECT} to "true", or remove it`
   if (current === 'skip') return { kind: 'off', meaning: 'Istio injects no sidecar', fix }
@@ -47,13 +46,6 @@ export function istioInjectVerdict(value: string): SwitchVerdict | undefined {
       fix,
     }
   }
-  return undefined
-}
-
-/** The label wins over the annotation when both are there, even an empty label (Istio 1.12+). */
-export function readIstioInject(meta: Meta): { place: 'labels' | 'annotations'; value: unknown } | undefined {
-  if (Object.hasOwn(meta.labels, ISTIO_INJECT)) return { place: 'labels', value: meta.labels[ISTIO_INJECT] }
-  if (Object.hasOwn(meta.annotations, ISTIO_INJECT)) return { place: 'annotations', value: meta.annotations[ISTIO_INJECT] }
   return undefined
 }
 
@@ -110,8 +102,18 @@ const excludedPorts = (direction: 'inbound' | 'outbound'): Switch['read'] => (va
   return { kind: 'ports', direction, ranges, proxyPorts: direction === 'inbound' ? ownPorts(meta) : [] }
 }
 
-/** Switches on a pod or pod template, besides `sidecar.istio.io/inject` (see readIstioInject). */
+/** Switches on a pod or pod template. */
 export const ISTIO_POD_SWITCHES: readonly Switch[] = [
+  {
+    mesh: 'Istio',
+    family: 'injection',
+    // The label is read first, even empty; the annotation only without it (Istio 1.12+).
+    place: 'labels',
+    fallback: 'annotations',
+    key: ISTIO_INJECT,
+    upstream: 'istio pkg/kube/inject/inject.go injectRequired',
+    read: injectVerdict,
+  },
   {
     mesh: 'Istio',
     family: 'injection',

@@ -5,9 +5,9 @@ import type { SwitchVerdict } from './types.js'
 import { items, quoted, type Switch } from './switch.js'
 import { goAtoi, MAX_PORT, type PortRange } from './values.js'
 
-export const LINKERD_INJECT = 'linkerd.io/inject'
+const LINKERD_INJECT = 'linkerd.io/inject'
 /** Ports the Linkerd proxy listens on itself and proxy-init always skips inbound (control 4190, admin 4191). */
-export const LINKERD_PROXY_PORTS = [4190, 4191] as const
+const LINKERD_PROXY_PORTS = [4190, 4191] as const
 
 const REPORT_UPSTREAM = 'linkerd2 pkg/inject/report.go disabledByAnnotation'
 const SELECTOR_UPSTREAM = 'linkerd2 charts/linkerd-control-plane/values.yaml proxyInjector'

@@ -15,6 +15,8 @@ export interface Switch {
   mesh: string
   family: SwitchFamily
   place: Place
+  /** Where the mesh looks when the key is not in `place`. */
+  fallback?: Place
   key: string
   /** The upstream code that reads it. */
   upstream: string
@@ -22,27 +24,27 @@ export interface Switch {
   read(value: string, meta: Meta): SwitchVerdict | SwitchVerdict[] | undefined
 }
 
-export function pathOf(place: Place, key: string): string {
+function pathOf(place: Place, key: string): string {
   return `${place}["${key}"]`
 }
 
-export function readingOf(s: Omit<Switch, 'read'>, value: unknown, verdict: SwitchVerdict): SwitchReading {
-  return { mesh: s.mesh, family: s.family, part: 'metadata', path: pathOf(s.place, s.key), value, upstream: s.upstream, verdict }
+function readingOf(s: Switch, place: Place, value: unknown, verdict: SwitchVerdict): SwitchReading {
+  return { mesh: s.mesh, family: s.family, part: 'metadata', path: pathOf(place, s.key), value, upstream: s.upstream, verdict }
 }
 
 /** Every reading of these switches in `meta`. */
 export function readSwitches(switches: readonly Switch[], meta: Meta): SwitchReading[] {
   const out: SwitchReading[] = []
   for (const s of switches) {
-    const map = meta[s.place]
-    if (!Object.hasOwn(map, s.key)) continue
-    const value = map[s.key]
+    const place = Object.hasOwn(meta[s.place], s.key) ? s.place : s.fallback && Object.hasOwn(meta[s.fallback], s.key) ? s.fallback : undefined
+    if (!place) continue
+    const value = meta[place][s.key]
     if (typeof value !== 'string') {
-      out.push(readingOf(s, value, { kind: 'unreadable', expected: 'a string', meaning: `${s.mesh} reads ${s.place} as strings only`, fix: `quote the value of ${s.key}` }))
+      out.push(readingOf(s, place, value, { kind: 'unreadable', expected: 'a string', meaning: `${s.mesh} reads ${place} as strings only`, fix: `quote the value of ${s.key}` }))
       continue
     }
     const verdicts = s.read(value, meta)
-    for (const verdict of verdicts === undefined ? [] : Array.isArray(verdicts) ? verdicts : [verdicts]) out.push(readingOf(s, value, verdict))
+    for (const verdict of verdicts === undefined ? [] : Array.isArray(verdicts) ? verdicts : [verdicts]) out.push(readingOf(s, place, value, verdict))
   }
   return out
 }

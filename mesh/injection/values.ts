@@ -45,7 +45,7 @@ export function goAtoi(s: string): number | undefined {
 const IPV4 = /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/
 
 /** Go netip.ParseAddr without zones: dotted-quad IPv4 (no leading zeros) or IPv6. */
-export function isGoAddr(s: string): boolean {
+function isGoAddr(s: string): boolean {
   if (IPV4.test(s)) return true
   return !s.includes('%') && isIPv6(s)
 }
