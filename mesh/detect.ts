@@ -2,6 +2,7 @@
 // (istio-proxy, linkerd-proxy, consul-dataplane / envoy-sidecar), then annotations and labels.
 // `--mesh` overrides detection. Pure.
 import { MeshcertError } from '../core/errors.js'
+import { readNamespaceSwitches, readPodSwitches } from './injection/index.js'
 import { allContainers, podSpec, type Container, type KubeObject } from './objects.js'
 
 export type MeshName = 'istio' | 'linkerd' | 'consul'
@@ -57,42 +58,25 @@ export function detectMesh(pod: KubeObject, override?: MeshName): MeshMembership
   return undefined
 }
 
-/** Istio's pod switch: the label `sidecar.istio.io/inject` wins over the annotation; only "true"/"false" count (istio pkg/kube/inject/inject.go injectRequired). */
-function istioPodSwitch(pod: KubeObject): { value: string; where: string } | undefined {
-  const label = pod.metadata.labels?.['sidecar.istio.io/inject']
-  if (label !== undefined) return { value: label, where: 'label' }
-  const annotation = pod.metadata.annotations?.['sidecar.istio.io/inject']
-  return annotation !== undefined ? { value: annotation, where: 'annotation' } : undefined
-}
-
-/** Linkerd's accepted values of `linkerd.io/inject`; anything else disables injection (linkerd2 pkg/inject/report.go isInjectAnnotationValid). */
-const LINKERD_INJECT_VALUES = ['enabled', 'disabled', 'ingress']
-/** Go's strconv.ParseBool false values, as consul-k8s reads `consul.hashicorp.com/connect-inject`. */
-const GO_FALSE = ['0', 'f', 'F', 'false', 'FALSE', 'False']
-
-/** What on the pod itself switched injection off, if anything. */
+/** What on the pod itself keeps a proxy out, read as each injector reads it (mesh/injection). */
 function podOptOut(pod: KubeObject): string | undefined {
-  const istio = istioPodSwitch(pod)
-  if (istio?.value === 'false') return `its ${istio.where} sidecar.istio.io/inject: "false" switches Istio injection off`
-  const linkerd = pod.metadata.annotations?.['linkerd.io/inject']
-  if (linkerd === 'disabled') return 'its annotation linkerd.io/inject: disabled switches Linkerd injection off'
-  if (linkerd !== undefined && !LINKERD_INJECT_VALUES.includes(linkerd)) return `its annotation linkerd.io/inject: "${linkerd}" is not enabled, disabled or ingress, so Linkerd does not inject it`
-  const consul = pod.metadata.annotations?.['consul.hashicorp.com/connect-inject']
-  if (consul !== undefined && GO_FALSE.includes(consul)) return `its annotation consul.hashicorp.com/connect-inject: "${consul}" switches Consul injection off`
-  if ((podSpec(pod) as { hostNetwork?: boolean }).hostNetwork === true) return 'it runs with hostNetwork: true, which no mesh injects'
-  return undefined
+  const off = readPodSwitches(pod.metadata, podSpec(pod)).find((r) => r.family === 'injection' && r.verdict.kind === 'off')
+  if (!off || off.verdict.kind !== 'off') return undefined
+  const where = off.part === 'spec' ? `spec.${off.path}: ${JSON.stringify(off.value)}` : `${off.path.startsWith('labels') ? 'label' : 'annotation'} ${off.path.replace(/^\w+\["(.*)"\]$/, '$1')}: ${JSON.stringify(off.value)}`
+  return `its ${where} keeps the proxy out (${off.verdict.meaning}; ${off.upstream})`
 }
 
 /** The mesh a Namespace asks to inject, as each injector's namespace selector reads it; `off` when it opts out. */
 function namespaceInjection(ns: KubeObject): { mesh: MeshName; how: string } | { mesh: 'off'; how: string } | undefined {
+  // Opting out is read by mesh/injection; what marks a namespace for injection, here: Istio's webhook
+  // namespaceSelector (istio-injection=enabled, or an istio.io/rev label), Linkerd's inject annotation.
+  const off = readNamespaceSwitches(ns.metadata).find((r) => r.family === 'injection' && r.verdict.kind === 'off')
+  if (off) return { mesh: 'off', how: `${off.path.startsWith('labels') ? 'label' : 'annotation'} ${off.path.replace(/^\w+\["(.*)"\]$/, '$1')}: ${JSON.stringify(off.value)}` }
   const labels = ns.metadata.labels ?? {}
-  const annotations = ns.metadata.annotations ?? {}
-  if (labels['istio-injection'] === 'disabled') return { mesh: 'off', how: 'label istio-injection=disabled' }
+  const linkerd = ns.metadata.annotations?.['linkerd.io/inject']
   if (labels['istio-injection'] === 'enabled') return { mesh: 'istio', how: 'label istio-injection=enabled' }
   if (labels['istio.io/rev']) return { mesh: 'istio', how: `label istio.io/rev=${labels['istio.io/rev']}` }
-  const linkerd = annotations['linkerd.io/inject']
   if (linkerd === 'enabled' || linkerd === 'ingress') return { mesh: 'linkerd', how: `annotation linkerd.io/inject: ${linkerd}` }
-  if (linkerd === 'disabled') return { mesh: 'off', how: 'annotation linkerd.io/inject: disabled' }
   return undefined
 }
 
@@ -112,7 +96,7 @@ export function noProxyError(pod: KubeObject, namespace?: KubeObject, owner?: st
   if (optOut) return fail(optOut, `remove that setting from the pod template of its workload (it overrides the namespace), then \`${restart}\``)
   const base = 'it has no istio-proxy, linkerd-proxy or consul-dataplane container'
   const injection = namespace ? namespaceInjection(namespace) : undefined
-  if (injection?.mesh === 'off') return fail(`${base}, and namespace ${ns} opts out of injection (${injection.how})`, `remove the ${injection.how} from namespace ${ns} (or set sidecar.istio.io/inject: "true" / linkerd.io/inject: enabled on the pod template), then \`${restart}\``)
+  if (injection?.mesh === 'off') return fail(`${base}, and namespace ${ns} opts out of injection (${injection.how})`, `remove the ${injection.how.replace(/: .*$/, '')} from namespace ${ns} (or set it to what marks the namespace for injection), then \`${restart}\``)
   if (injection) {
     return fail(`${base}, although namespace ${ns} asks for ${injection.mesh} injection (${injection.how}): the pod was created before that, or while the injector was unavailable`,
       `\`${restart}\` so the injector sees it; if it comes back without a proxy, check the injector (${injection.mesh === 'istio' ? '`kubectl get mutatingwebhookconfigurations`, `kubectl logs -n istio-system deploy/istiod`' : '`linkerd check`, `kubectl logs -n linkerd deploy/linkerd-proxy-injector`'}) and the ReplicaSet's events`)

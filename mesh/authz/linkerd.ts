@@ -10,13 +10,13 @@
 // ServiceAccount directly) and the older ServerAuthorization (client.meshTLS / unauthenticated /
 // networks). Identities are Linkerd's DNS-like names `<sa>.<ns>.serviceaccount.identity.<cp-ns>.<td>`.
 import { MeshcertError } from '../../core/errors.js'
+import { portBypass } from '../injection/port-bypass.js'
 import { compareByAge, parseCidr, selectorMatches } from './match.js'
 import type { LabelSelector } from './match.js'
 import type { AuthzDecision, AuthzRequest, ConsideredRule, DefaultDecision, KubeObject } from './types.js'
 import { objectRef } from './types.js'
 
 export const DEFAULT_INBOUND_POLICY_ANNOTATION = 'config.linkerd.io/default-inbound-policy'
-export const SKIP_INBOUND_PORTS_ANNOTATION = 'config.linkerd.io/skip-inbound-ports'
 export const REQUIRE_IDENTITY_PORTS_ANNOTATION = 'config.linkerd.io/proxy-require-identity-inbound-ports'
 
 export const LINKERD_DEFAULT_POLICIES = ['all-unauthenticated', 'all-authenticated', 'cluster-unauthenticated', 'cluster-authenticated', 'deny', 'audit'] as const
@@ -294,10 +294,10 @@ export function evaluateLinkerdAuthz(objects: LinkerdPolicyObjects, req: AuthzRe
 
   // Proxy configuration annotations: the pod's, else its namespace's (as the injector reads them).
   const configured = (name: string) => ann[name] !== undefined ? { value: ann[name]!, from: 'pod annotation' } : options.namespaceAnnotations?.[name] !== undefined ? { value: options.namespaceAnnotations[name]!, from: `namespace ${dns} annotation` } : undefined
-  const skip = configured(SKIP_INBOUND_PORTS_ANNOTATION)
-  if (skip && portList(skip.value).includes(port)) {
-    caveats.push(`port ${port} is in ${SKIP_INBOUND_PORTS_ANNOTATION}: traffic bypasses the proxy, so Linkerd neither authorizes nor encrypts it`)
-    return { mesh: 'linkerd', decision: 'ALLOW', summary: `port ${port} skips the Linkerd proxy, so no Linkerd policy applies`, default: { policy: 'no policy', source: `${skip.from} ${SKIP_INBOUND_PORTS_ANNOTATION}` }, considered, caveats }
+  const skip = portBypass('Linkerd', 'inbound', port, { annotations: ann }, { name: dns, annotations: options.namespaceAnnotations ?? {} })
+  if (skip) {
+    caveats.push(`port ${port} is in ${skip.key}: traffic bypasses the proxy, so Linkerd neither authorizes nor encrypts it`)
+    return { mesh: 'linkerd', decision: 'ALLOW', summary: `port ${port} skips the Linkerd proxy, so no Linkerd policy applies`, default: { policy: 'no policy', source: skip.where }, considered, caveats }
   }
 
   const servers = (objects.servers ?? []).filter((s) => serverSelects(s, req)).sort((a, b) => compareByAge(a.metadata, b.metadata))

@@ -8,10 +8,9 @@
 import type { Finding } from '../../core/finding.js'
 import { MeshcertError } from '../../core/errors.js'
 import type { KubeObject } from '../authz/types.js'
+import { portBypass } from '../injection/port-bypass.js'
 import { latticeFinding, type ClientTls } from './lattice.js'
 import type { MtlsDecisionSource, MtlsMode, MtlsResult } from './types.js'
-
-export const EXCLUDE_OUTBOUND_PORTS_ANNOTATION = 'consul.hashicorp.com/transparent-proxy-exclude-outbound-ports'
 
 export interface ConsulMtlsInput {
   service: string
@@ -57,12 +56,12 @@ export function effectiveConsulMtls(input: ConsulMtlsInput): MtlsResult {
   let clientSide: MtlsResult['client']
   let clientHow = 'the client\'s upstream originates Connect mTLS'
   let clientFix = ''
-  const excluded = input.sourceAnnotations?.[EXCLUDE_OUTBOUND_PORTS_ANNOTATION]
-  if (input.port !== undefined && excluded !== undefined && excluded.split(',').map((p) => p.trim()).includes(String(input.port))) {
+  const excluded = input.port !== undefined && input.sourceAnnotations ? portBypass('Consul', 'outbound', input.port, { annotations: input.sourceAnnotations }) : undefined
+  if (excluded) {
     client = 'plaintext'
-    clientSide = { tlsMode: 'plaintext', source: { object: 'client pod annotation', kind: 'Annotation', field: EXCLUDE_OUTBOUND_PORTS_ANNOTATION } }
-    clientHow = `port ${input.port} is in the client's ${EXCLUDE_OUTBOUND_PORTS_ANNOTATION} ("${excluded}"), so its traffic leaves without the proxy`
-    clientFix = `remove ${input.port} from the client pod's ${EXCLUDE_OUTBOUND_PORTS_ANNOTATION} annotation and restart it`
+    clientSide = { tlsMode: 'plaintext', source: { object: 'client pod annotation', kind: 'Annotation', field: excluded.key } }
+    clientHow = `the client's ${excluded.key} ("${excluded.value}") sends port ${input.port} past its proxy`
+    clientFix = `remove ${input.port} from the client pod's ${excluded.key} annotation and restart it`
   }
   const { finding, cell } = latticeFinding({
     subject, server: effective, serverWhere: source.kind === 'ConsulDefault' ? 'Consul default' : `${source.kind} ${source.object} mutualTLSMode ${mode}`,

@@ -7,16 +7,15 @@
 // namespace/name). UNSET inherits from the level above; with nothing set the mode is PERMISSIVE.
 // `portLevelMtls` (keyed by the workload port) counts only in the workload policy, and an UNSET port
 // inherits the workload-level mode. A port the pod's iptables do not redirect to the sidecar
-// (`traffic.sidecar.istio.io/includeInboundPorts`, default `*`, and `excludeInboundPorts`, read only
-// when include is `*`; istio-iptables -b/-d) bypasses the proxy: plaintext only, whatever the policy.
+// (interception annotations, as mesh/injection reads them) bypasses the proxy: plaintext only,
+// whatever the policy.
 //
 // Client side (DestinationRule): istiod looks up the rule for the destination host in the client's
 // namespace, then the host's namespace, then the root namespace; within the chosen rule a subset's
 // trafficPolicy overrides the top-level one and portLevelSettings override both for their port.
 // Without a TLS setting the client uses auto mTLS, which follows the port's PeerAuthentication
-// (pilot/pkg/xds/endpoints/mtls_checker.go) but cannot see iptables bypasses. A Service port in the
-// client's `traffic.sidecar.istio.io/excludeOutboundPorts` leaves the client without its proxy:
-// plaintext. Simplified: exportTo is honoured for `.`, `*` and namespace names; workloadSelector on
+// (pilot/pkg/xds/endpoints/mtls_checker.go) but cannot see iptables bypasses. A Service port the
+// client's interception annotations send past its sidecar is plaintext. Simplified: exportTo is honoured for `.`, `*` and namespace names; workloadSelector on
 // a DestinationRule is ignored; among rules in one namespace an exact host beats a wildcard.
 import type { Finding } from '../../core/finding.js'
 import { MeshcertError } from '../../core/errors.js'
@@ -24,6 +23,7 @@ import { compareByAge, selectorMatches } from '../authz/match.js'
 import type { LabelSelector } from '../authz/match.js'
 import type { KubeObject } from '../authz/types.js'
 import { objectRef } from '../authz/types.js'
+import { portBypass } from '../injection/port-bypass.js'
 import { latticeFinding, type ClientTls } from './lattice.js'
 import type { MtlsDecisionSource, MtlsMode, MtlsResult } from './types.js'
 
@@ -170,25 +170,6 @@ export function effectivePeerAuthentication(input: Pick<IstioMtlsInput, 'peerAut
   return { mode, source, trail, findings }
 }
 
-export const INCLUDE_INBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/includeInboundPorts'
-export const EXCLUDE_INBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/excludeInboundPorts'
-export const EXCLUDE_OUTBOUND_PORTS_ANNOTATION = 'traffic.sidecar.istio.io/excludeOutboundPorts'
-
-/** Istio's port lists: comma-separated port numbers (no ranges), spaces allowed. */
-function istioPorts(value: string): number[] {
-  return value.split(',').map((p) => p.trim()).filter((p) => /^\d+$/.test(p)).map(Number)
-}
-
-/** The annotation that takes `port` away from the sidecar (istio-iptables -b include, -d exclude), if one does. */
-function inboundBypass(annotations: Record<string, string>, port: number): { annotation: string; value: string } | undefined {
-  const include = annotations[INCLUDE_INBOUND_PORTS_ANNOTATION]?.trim()
-  if (include !== undefined && include !== '*') {
-    return istioPorts(include).includes(port) ? undefined : { annotation: INCLUDE_INBOUND_PORTS_ANNOTATION, value: include }
-  }
-  const exclude = annotations[EXCLUDE_INBOUND_PORTS_ANNOTATION]
-  return exclude !== undefined && istioPorts(exclude).includes(port) ? { annotation: EXCLUDE_INBOUND_PORTS_ANNOTATION, value: exclude } : undefined
-}
-
 function hostMatches(pattern: string, host: string): boolean {
   if (pattern === '*') return true
   if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1))
@@ -248,11 +229,11 @@ export function effectiveIstioMtls(input: IstioMtlsInput): MtlsResult {
   let mode = server.mode
   let source = server.source
   const trail = [...server.trail]
-  const bypass = inboundBypass(input.destination.annotations ?? {}, port)
+  const bypass = portBypass('Istio', 'inbound', port, { annotations: input.destination.annotations ?? {} })
   if (bypass) {
     mode = 'DISABLE'
-    source = { object: 'pod annotation', kind: 'Annotation', field: bypass.annotation }
-    trail.push(`port ${port} is not redirected to the sidecar (${bypass.annotation}: "${bypass.value}"): plaintext only, no policy`)
+    source = { object: 'pod annotation', kind: 'Annotation', field: bypass.key }
+    trail.push(`port ${port} is not redirected to the sidecar (${bypass.key}: "${bypass.value}"): plaintext only, no policy`)
   }
   const where = source.kind === 'IstioDefault' ? 'the Istio default' : source.kind === 'Annotation' ? `pod annotation ${source.field}` : `${source.kind} ${source.object} ${source.field}`
 
@@ -261,15 +242,15 @@ export function effectiveIstioMtls(input: IstioMtlsInput): MtlsResult {
   let clientSide: MtlsResult['client']
   let clientHow = 'the client uses auto mTLS (no DestinationRule TLS setting)'
   let clientFix = ''
-  const outbound = input.sourceAnnotations?.[EXCLUDE_OUTBOUND_PORTS_ANNOTATION]
+  const outbound = input.sourceAnnotations ? portBypass('Istio', 'outbound', servicePort, { annotations: input.sourceAnnotations }) : undefined
   const dr = input.destination.host && input.destinationRules?.length
     ? selectDestinationRule(input.destinationRules, input.destination.host, input.sourceNamespace ?? input.destination.namespace, input.destination.namespace, root, input.clusterDomain ?? 'cluster.local')
     : undefined
-  if (outbound !== undefined && istioPorts(outbound).includes(servicePort)) {
+  if (outbound) {
     client = 'plaintext'
-    clientSide = { tlsMode: 'DISABLE', source: { object: 'source pod annotation', kind: 'Annotation', field: EXCLUDE_OUTBOUND_PORTS_ANNOTATION } }
-    clientHow = `port ${servicePort} is in the client's ${EXCLUDE_OUTBOUND_PORTS_ANNOTATION} ("${outbound}"), so its traffic leaves without the sidecar`
-    clientFix = `remove ${servicePort} from the client pod's ${EXCLUDE_OUTBOUND_PORTS_ANNOTATION} annotation and restart it`
+    clientSide = { tlsMode: 'DISABLE', source: { object: 'source pod annotation', kind: 'Annotation', field: outbound.key } }
+    clientHow = `the client's ${outbound.key} ("${outbound.value}") sends port ${servicePort} past its sidecar`
+    clientFix = `change the client pod's ${outbound.key} annotation so port ${servicePort} goes through the sidecar, and restart it`
   } else if (dr) {
     const { tls, field } = clientTls(dr, servicePort, input.destination.subset)
     if (tls?.mode) {
@@ -289,7 +270,7 @@ export function effectiveIstioMtls(input: IstioMtlsInput): MtlsResult {
   }
   if (!clientFix) clientFix = 'let the client use mesh mTLS (no DestinationRule TLS setting, or ISTIO_MUTUAL)'
   const serverFix = bypass
-    ? `remove ${port} from the pod's ${bypass.annotation} annotation (or add it to includeInboundPorts) and restart the workload`
+    ? `change the pod's ${bypass.key} annotation so port ${port} is redirected to the sidecar, and restart the workload`
     : `set the mode to STRICT in ${source.kind === 'IstioDefault' ? 'a PeerAuthentication (e.g. mesh-wide in the root namespace)' : `${source.kind} ${source.object} ${source.field}`}${mode === 'PERMISSIVE' ? ' once every client is meshed' : ''}`
   const { finding, cell } = latticeFinding({
     subject, server: mode, serverWhere: where, client, clientHow, serverFix, clientFix,

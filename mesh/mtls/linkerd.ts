@@ -12,7 +12,8 @@
 // the pod, then its namespace, as the injector reads them.
 import type { Finding } from '../../core/finding.js'
 import { MeshcertError } from '../../core/errors.js'
-import { evaluateLinkerdAuthz, SKIP_INBOUND_PORTS_ANNOTATION, parseLinkerdPortList } from '../authz/linkerd.js'
+import { evaluateLinkerdAuthz, parseLinkerdPortList } from '../authz/linkerd.js'
+import { portBypass } from '../injection/port-bypass.js'
 import type { LinkerdPolicyObjects } from '../authz/linkerd.js'
 import { selectorMatches } from '../authz/match.js'
 import type { AuthzHttpRequest } from '../authz/types.js'
@@ -21,7 +22,6 @@ import { latticeFinding, type ClientTls } from './lattice.js'
 import type { MtlsDecisionSource, MtlsMode, MtlsResult } from './types.js'
 
 export const OPAQUE_PORTS_ANNOTATION = 'config.linkerd.io/opaque-ports'
-export const SKIP_OUTBOUND_PORTS_ANNOTATION = 'config.linkerd.io/skip-outbound-ports'
 /** Linkerd's default opaque ports (proxy.opaquePorts install value): SMTP, MySQL, Galera, PostgreSQL, Redis, Memcached … */
 export const LINKERD_DEFAULT_OPAQUE_PORTS = '25,587,3306,4444,5432,6379,9300,11211'
 
@@ -36,8 +36,8 @@ export interface LinkerdMtlsInput {
   serviceAnnotations?: Record<string, string>
   /** The Service port the client dials (what its skip-outbound-ports are matched against); defaults to `port`. */
   servicePort?: number
-  /** The client: its pod's and namespace's annotations, and its address (for network authorizations). */
-  source?: { annotations?: Record<string, string>; namespaceAnnotations?: Record<string, string>; ip?: string }
+  /** The client: its namespace, its pod's and namespace's annotations, and its address (for network authorizations). */
+  source?: { namespace?: string; annotations?: Record<string, string>; namespaceAnnotations?: Record<string, string>; ip?: string }
   /** The request, for HTTPRoutes that decide who may send plaintext. */
   request?: AuthzHttpRequest
 }
@@ -87,13 +87,13 @@ export function effectiveLinkerdMtls(input: LinkerdMtlsInput): MtlsResult {
   let source: MtlsDecisionSource
   let serverWhere: string
   let serverFix: string
-  const skip = annotated(SKIP_INBOUND_PORTS_ANNOTATION, pod, ns, namespace)
-  if (skip && parseLinkerdPortList(skip.value).includes(port)) {
+  const skip = portBypass('Linkerd', 'inbound', port, { annotations: pod }, { name: namespace, annotations: ns })
+  if (skip) {
     mode = 'DISABLE'
-    source = { object: skip.from, kind: 'Annotation', field: SKIP_INBOUND_PORTS_ANNOTATION }
-    serverWhere = `port ${port} is in ${SKIP_INBOUND_PORTS_ANNOTATION} (${skip.from} "${skip.value}"): traffic bypasses the proxy, no mTLS and no policy`
-    serverFix = `remove ${port} from the ${SKIP_INBOUND_PORTS_ANNOTATION} ${skip.from} and restart the pods`
-    trail.push(`port ${port} skipped by ${skip.from}`)
+    source = { object: skip.where, kind: 'Annotation', field: skip.key }
+    serverWhere = `${skip.where} "${skip.value}" takes port ${port} away from the proxy: no mTLS and no policy`
+    serverFix = `remove ${port} from the ${skip.where} and restart the pods`
+    trail.push(`port ${port} skipped by ${skip.where}`)
   } else {
     const probe = evaluateLinkerdAuthz(input.policies ?? {}, {
       source: { ...(input.source?.ip ? { ip: input.source.ip } : {}) },
@@ -125,12 +125,12 @@ export function effectiveLinkerdMtls(input: LinkerdMtlsInput): MtlsResult {
   let clientSide: MtlsResult['client']
   let clientHow = 'the client\'s proxy originates mTLS to meshed ports'
   let clientFix = ''
-  const outbound = input.source ? annotated(SKIP_OUTBOUND_PORTS_ANNOTATION, input.source.annotations ?? {}, input.source.namespaceAnnotations ?? {}, 'of the client') : undefined
-  if (outbound && parseLinkerdPortList(outbound.value).includes(servicePort)) {
+  const outbound = input.source ? portBypass('Linkerd', 'outbound', servicePort, { annotations: input.source.annotations ?? {} }, { name: input.source.namespace ?? 'of the client', annotations: input.source.namespaceAnnotations ?? {} }) : undefined
+  if (outbound) {
     client = 'plaintext'
-    clientSide = { tlsMode: 'plaintext', source: { object: `client ${outbound.from}`, kind: 'Annotation', field: SKIP_OUTBOUND_PORTS_ANNOTATION } }
-    clientHow = `port ${servicePort} is in the client's ${SKIP_OUTBOUND_PORTS_ANNOTATION} (${outbound.from} "${outbound.value}"), so its traffic leaves without the proxy`
-    clientFix = `remove ${servicePort} from the client's ${SKIP_OUTBOUND_PORTS_ANNOTATION} annotation and restart it`
+    clientSide = { tlsMode: 'plaintext', source: { object: `client ${outbound.where}`, kind: 'Annotation', field: outbound.key } }
+    clientHow = `the client's ${outbound.where} ("${outbound.value}") sends port ${servicePort} past its proxy`
+    clientFix = `remove ${servicePort} from the client's ${outbound.where} and restart it`
   } else if (mode === 'DISABLE') {
     clientHow = 'the client\'s proxy learns the port has no identity and sends plaintext'
   }
