@@ -112,6 +112,8 @@ describe('the mTLS lattice (client mode × server mode → verdict)', () => {
       for (const [how, annotations] of [
         ['excludeInboundPorts', { 'traffic.sidecar.istio.io/excludeInboundPorts': '8080,9090' }],
         ['includeInboundPorts without it', { 'traffic.sidecar.istio.io/includeInboundPorts': '9090' }],
+        ['empty includeInboundPorts', { 'traffic.sidecar.istio.io/includeInboundPorts': '' }],
+        ['interceptionMode NONE', { 'sidecar.istio.io/interceptionMode': 'NONE' }],
       ] as const) {
         it(`${clientName} → a STRICT port the pod's ${how} takes away from the sidecar: ${EXPECTED[expected].bypass.join(', ')}`, () => {
           const r = run([pa('default', root, { mtls: { mode: 'STRICT' } })], client, annotations)
@@ -120,6 +122,12 @@ describe('the mTLS lattice (client mode × server mode → verdict)', () => {
         })
       }
     }
+
+    it('keeps a port the sidecar captures: a proxy port in excludeInboundPorts, includeInboundPorts "*", an invalid list', () => {
+      for (const annotations of [{ 'traffic.sidecar.istio.io/excludeInboundPorts': '15020,9090' }, { 'traffic.sidecar.istio.io/includeInboundPorts': '*' }, { 'traffic.sidecar.istio.io/excludeInboundPorts': '8080-8090' }]) {
+        assert.equal(run([pa('default', root, { mtls: { mode: 'STRICT' } })], {}, annotations).mode, 'STRICT', JSON.stringify(annotations))
+      }
+    })
 
     it('does not treat a selector policy in the root namespace as a workload policy, nor an empty matchLabels as one', () => {
       const rootSelector = pa('wl', root, { selector, mtls: { mode: 'DISABLE' } })
