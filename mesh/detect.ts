@@ -3,6 +3,7 @@
 // `--mesh` overrides detection. Pure.
 import { MeshcertError } from '../core/errors.js'
 import { readNamespaceSwitches, readPodSwitches } from './injection/index.js'
+import { describeSwitch } from './injection/port-bypass.js'
 import { allContainers, podSpec, type Container, type KubeObject } from './objects.js'
 
 export type MeshName = 'istio' | 'linkerd' | 'consul'
@@ -62,8 +63,7 @@ export function detectMesh(pod: KubeObject, override?: MeshName): MeshMembership
 function podOptOut(pod: KubeObject): string | undefined {
   const off = readPodSwitches(pod.metadata, podSpec(pod)).find((r) => r.family === 'injection' && r.verdict.kind === 'off')
   if (!off || off.verdict.kind !== 'off') return undefined
-  const where = off.part === 'spec' ? `spec.${off.path}: ${JSON.stringify(off.value)}` : `${off.path.startsWith('labels') ? 'label' : 'annotation'} ${off.path.replace(/^\w+\["(.*)"\]$/, '$1')}: ${JSON.stringify(off.value)}`
-  return `its ${where} keeps the proxy out (${off.verdict.meaning}; ${off.upstream})`
+  return `its ${describeSwitch(off)} keeps the proxy out (${off.verdict.meaning}; ${off.upstream})`
 }
 
 /** The mesh a Namespace asks to inject, as each injector's namespace selector reads it; `off` when it opts out. */
@@ -71,7 +71,7 @@ function namespaceInjection(ns: KubeObject): { mesh: MeshName; how: string } | {
   // Opting out is read by mesh/injection; what marks a namespace for injection, here: Istio's webhook
   // namespaceSelector (istio-injection=enabled, or an istio.io/rev label), Linkerd's inject annotation.
   const off = readNamespaceSwitches(ns.metadata).find((r) => r.family === 'injection' && r.verdict.kind === 'off')
-  if (off) return { mesh: 'off', how: `${off.path.startsWith('labels') ? 'label' : 'annotation'} ${off.path.replace(/^\w+\["(.*)"\]$/, '$1')}: ${JSON.stringify(off.value)}` }
+  if (off) return { mesh: 'off', how: describeSwitch(off) }
   const labels = ns.metadata.labels ?? {}
   const linkerd = ns.metadata.annotations?.['linkerd.io/inject']
   if (labels['istio-injection'] === 'enabled') return { mesh: 'istio', how: 'label istio-injection=enabled' }

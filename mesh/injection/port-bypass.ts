@@ -22,6 +22,12 @@ interface Metadata {
 /** `annotations["k"]` → `k`. */
 const keyOf = (r: SwitchReading) => /\["(.+)"\]$/.exec(r.path)?.[1] ?? r.path
 
+/** A reading in words: `label sidecar.istio.io/inject: "false"`, `spec.hostNetwork: true`. */
+export function describeSwitch(r: SwitchReading): string {
+  if (r.part === 'spec') return `spec.${r.path}: ${JSON.stringify(r.value)}`
+  return `${r.path.startsWith('labels') ? 'label' : 'annotation'} ${keyOf(r)}: ${JSON.stringify(r.value)}`
+}
+
 // Capture switches that take a whole direction away from the proxy rather than listed ports
 // (istio-iptables: interception mode NONE renders no rules; -b "" captures no inbound port).
 const WHOLE_DIRECTION: Record<string, ReadonlyArray<'inbound' | 'outbound'>> = {

@@ -15,8 +15,9 @@
 // trafficPolicy overrides the top-level one and portLevelSettings override both for their port.
 // Without a TLS setting the client uses auto mTLS, which follows the port's PeerAuthentication
 // (pilot/pkg/xds/endpoints/mtls_checker.go) but cannot see iptables bypasses. A Service port the
-// client's interception annotations send past its sidecar is plaintext. Simplified: exportTo is honoured for `.`, `*` and namespace names; workloadSelector on
-// a DestinationRule is ignored; among rules in one namespace an exact host beats a wildcard.
+// client's interception annotations send past its sidecar is plaintext. Simplified: exportTo is
+// honoured for `.`, `*` and namespace names; workloadSelector on a DestinationRule is ignored;
+// among rules in one namespace an exact host beats a wildcard.
 import type { Finding } from '../../core/finding.js'
 import { MeshcertError } from '../../core/errors.js'
 import { compareByAge, selectorMatches } from '../authz/match.js'
@@ -59,7 +60,7 @@ export interface IstioMtlsInput {
   destination: {
     namespace: string
     labels: Record<string, string>
-    /** Pod annotations (inbound interception: includeInboundPorts / excludeInboundPorts). */
+    /** Pod annotations (inbound interception, as mesh/injection reads it). */
     annotations?: Record<string, string>
     /** The workload (container) port the connection arrives on. */
     port: number
@@ -72,7 +73,7 @@ export interface IstioMtlsInput {
   }
   /** Namespace of the source workload (where its DestinationRules are looked up first). */
   sourceNamespace?: string
-  /** Annotations of the source pod (outbound interception: excludeOutboundPorts). */
+  /** Annotations of the source pod (outbound interception). */
   sourceAnnotations?: Record<string, string>
   rootNamespace?: string
   /** Cluster DNS suffix for short DestinationRule hosts; `cluster.local` by default. */

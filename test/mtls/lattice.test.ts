@@ -124,7 +124,7 @@ describe('the mTLS lattice (client mode × server mode → verdict)', () => {
     }
 
     it('keeps a port the sidecar captures: a proxy port in excludeInboundPorts, includeInboundPorts "*", an invalid list', () => {
-      for (const annotations of [{ 'traffic.sidecar.istio.io/excludeInboundPorts': '15020,9090' }, { 'traffic.sidecar.istio.io/includeInboundPorts': '*' }, { 'traffic.sidecar.istio.io/excludeInboundPorts': '8080-8090' }]) {
+      for (const annotations of <Array<Record<string, string>>>[{ 'traffic.sidecar.istio.io/excludeInboundPorts': '15020,9090' }, { 'traffic.sidecar.istio.io/includeInboundPorts': '*' }, { 'traffic.sidecar.istio.io/excludeInboundPorts': '8080-8090' }]) {
         assert.equal(run([pa('default', root, { mtls: { mode: 'STRICT' } })], {}, annotations).mode, 'STRICT', JSON.stringify(annotations))
       }
     })
