@@ -22,7 +22,7 @@ type Certish = X509Certificate | CertificateFacts | ChainLink
 
 /** What the X509-SVID leaf rules look at: a certificate, or what a request asks a CA to issue. */
 export interface SvidCandidate {
-  /** How findings name it: `leaf spiffe://…`, `Certificate ns/name`. */
+  /** How findings name it: `leaf spiffe://…`, `the certificate it asks for`. */
   label: string
   uris: readonly string[]
   isCA: boolean

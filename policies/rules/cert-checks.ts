@@ -302,7 +302,7 @@ export function checkSvid(ctx: RuleContext, prefix: string, request: SvidRequest
   const issued = issuedUsages(usages, request.isCA)
   if ('unknown' in issued) return spiffeUris(uris).length ? [unjudgeable(ctx, rule, 'spec.usages', issued.unknown, 'cert-manager key usages such as "digital signature", "server auth"')] : []
   // Go's x509.CreateCertificate, which cert-manager issues with, writes keyUsage critical and only when some bit is set.
-  const judged = judgeSvid({ label: ctx.subject, uris, isCA: request.isCA, ...(issued.keyUsage.length ? { keyUsage: issued.keyUsage, keyUsageCritical: true } : {}), extKeyUsage: issued.extKeyUsage })
+  const judged = judgeSvid({ label: 'the certificate it asks for', uris, isCA: request.isCA, ...(issued.keyUsage.length ? { keyUsage: issued.keyUsage, keyUsageCritical: true } : {}), extKeyUsage: issued.extKeyUsage })
   if (!judged) return []
   const fieldOf: Record<string, { field: string; value: unknown; fix: string }> = {
     'svid.uri-san': { field: request.fields.uris, value: uris, fix: `request exactly one URI SAN, the workload's SPIFFE ID, in ${request.fields.uris}` },
