@@ -184,27 +184,38 @@ describe('manifests/', function () {
     const certificate = one(objects, 'Certificate', 'meshcert-webhook')
     const service = one(objects, 'Service')
     assert.equal(vwc.metadata.annotations['cert-manager.io/inject-ca-from'], `${NAMESPACE}/${certificate.metadata.name}`)
-    assert.equal(vwc.webhooks.length, 1)
-    const [w] = vwc.webhooks
-    assert.deepEqual(w.admissionReviewVersions, ['v1'])
-    assert.equal(w.sideEffects, 'None')
-    assert.equal(w.failurePolicy, 'Fail')
-    assert.equal(w.timeoutSeconds, 5)
-    assert.deepEqual(w.clientConfig.service, { name: service.metadata.name, namespace: NAMESPACE, path: '/validate', port: 443 })
-    assert.equal(w.clientConfig.caBundle, undefined, 'cainjector fills caBundle')
-    const excluded = w.namespaceSelector.matchExpressions.find((e: Obj) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn')
-    assert.ok(excluded.values.includes(NAMESPACE), 'its own namespace is never sent')
+    assert.deepEqual(
+      vwc.webhooks.map((w: Obj) => [w.name, w.failurePolicy]),
+      [
+        ['mesh-security.validate.meshcert.io', 'Fail'],
+        ['workload-switches.validate.meshcert.io', 'Fail'],
+        ['workloads.validate.meshcert.io', 'Ignore'],
+      ],
+    )
+    for (const w of vwc.webhooks as Obj[]) {
+      assert.deepEqual(w.admissionReviewVersions, ['v1'])
+      assert.equal(w.sideEffects, 'None')
+      assert.equal(w.timeoutSeconds, 5)
+      assert.equal(w.matchPolicy, 'Equivalent')
+      assert.deepEqual(w.clientConfig.service, { name: service.metadata.name, namespace: NAMESPACE, path: '/validate', port: 443 })
+      assert.equal(w.clientConfig.caBundle, undefined, 'cainjector fills caBundle')
+      const excluded = w.namespaceSelector.matchExpressions.find((e: Obj) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn')
+      assert.ok(excluded.values.includes(NAMESPACE) && excluded.values.includes('kube-system'), `${w.name}: its own namespace and kube-system are never sent`)
+      for (const rule of w.rules) assert.deepEqual(rule.operations, ['CREATE', 'UPDATE'], 'DELETE is always allowed, so never sent')
+    }
     // The serving certificate names the DNS name kube-apiserver dials.
     assert.ok(certificate.spec.dnsNames.includes(`${service.metadata.name}.${NAMESPACE}.svc`))
-    for (const rule of w.rules) assert.deepEqual(rule.operations, ['CREATE', 'UPDATE'], 'DELETE is always allowed, so never sent')
   })
 
   it('sends exactly the kinds the policy engine judges, in every version', () => {
     const vwc = one(objects, 'ValidatingWebhookConfiguration')
+    // The union of the webhooks' rules; only the complementary workload pair may share a resource.
     const sent = new Set<string>()
-    for (const rule of vwc.webhooks[0].rules) {
-      for (const group of rule.apiGroups) for (const version of rule.apiVersions) for (const resource of rule.resources) sent.add(`${group}/${version}/${resource}`)
-    }
+    const sentBy = (w: Obj) => (w.rules as Obj[]).flatMap((rule) => rule.apiGroups.flatMap((g: string) => rule.apiVersions.flatMap((v: string) => rule.resources.map((r: string) => `${g}/${v}/${r}`)))) as string[]
+    const [security, switches, workloads] = (vwc.webhooks as Obj[]).map(sentBy) as [string[], string[], string[]]
+    assert.deepEqual(switches, workloads)
+    assert.deepEqual(security.filter((r) => switches.includes(r)), [])
+    for (const r of [...security, ...switches]) sent.add(r)
     const judged = new Set<string>()
     for (const k of coveredKinds()) {
       const res = resourceOf[`${k.group}/${k.kind}`]
