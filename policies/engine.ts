@@ -85,13 +85,17 @@ interface Target {
   name?: string
 }
 
+/** The namespace policies are scoped by: a Namespace object's own name (so excluded namespaces may switch injection off), else the object's. */
+function scopeNamespaceOf(target: Target): string | undefined {
+  return target.gvk.kind === 'Namespace' && target.gvk.group === '' && isObject(target.object) && isObject(target.object.metadata) && typeof target.object.metadata.name === 'string'
+    ? target.object.metadata.name
+    : target.namespace
+}
+
 function judge(target: Target, policies: readonly MeshCertPolicy[], now: Date, options: EvaluateOptions): Decision {
   const rules = rulesFor(target.gvk)
   if (rules.length === 0) return combine([])
-  // A Namespace object is scoped by its own name, so excluded namespaces may switch injection off.
-  const scopeNamespace = target.gvk.kind === 'Namespace' && target.gvk.group === '' && isObject(target.object) && isObject(target.object.metadata) && typeof target.object.metadata.name === 'string'
-    ? target.object.metadata.name
-    : target.namespace
+  const scopeNamespace = scopeNamespaceOf(target)
   const subject = subjectOf(target.gvk, target.object, target.namespace, target.name)
   const findings: PolicyFinding[] = []
   for (const policy of policies) {
@@ -173,15 +177,37 @@ export function evaluateObject(
   now: Date,
   options: EvaluateOptions & { defaultNamespace?: string } = {},
 ): Decision {
-  if (!isObject(object) || typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
-    return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
-  }
+  const target = manifestTarget(object, options.defaultNamespace)
+  return target ? judge(target, policies, now, options) : { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
+}
+
+/** A manifest object's kind (from apiVersion/kind) and namespace, as `kubectl apply` would place it. */
+function manifestTarget(object: unknown, defaultNamespace = 'default'): Target | undefined {
+  if (!isObject(object) || typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return undefined
   const gvk = { ...parseApiVersion(object.apiVersion), kind: object.kind }
   const meta = isObject(object.metadata) ? object.metadata : {}
-  const namespace = isClusterScoped(gvk)
-    ? undefined
-    : typeof meta.namespace === 'string' && meta.namespace !== ''
-      ? meta.namespace
-      : (options.defaultNamespace ?? 'default')
-  return judge({ gvk, object, namespace }, policies, now, options)
+  const namespace = isClusterScoped(gvk) ? undefined : typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : defaultNamespace
+  return { gvk, object, namespace }
+}
+
+/**
+ * The policy and rule-module pairs that judge this object (policies that apply in its namespace,
+ * rules that judge its kind and that the policy asks for): where an audit records a pass when the
+ * Decision has no finding of that pair.
+ */
+export function checksFor(
+  object: unknown,
+  policies: readonly MeshCertPolicy[],
+  options: EvaluateOptions & { defaultNamespace?: string } = {},
+): Array<{ policy: string; rule: string }> {
+  const target = manifestTarget(object, options.defaultNamespace)
+  if (!target) return []
+  const rules = rulesFor(target.gvk)
+  const scope = scopeNamespaceOf(target)
+  const checks: Array<{ policy: string; rule: string }> = []
+  for (const policy of policies) {
+    if (!policyAppliesTo(policy, scope, options)) continue
+    for (const rule of rules) if (rule.appliesTo(policy)) checks.push({ policy: policy.metadata.name, rule: rule.id })
+  }
+  return checks
 }

@@ -13,6 +13,9 @@ export interface WebhookMetrics {
   policiesLoaded: Gauge<'source'>
   certificateReloads: Counter<'result'>
   certificateNotAfter: Gauge
+  auditRuns: Counter<'result'>
+  auditLastSuccess: Gauge
+  auditObjects: Gauge<'result'>
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): WebhookMetrics {
@@ -62,6 +65,23 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Webho
     certificateNotAfter: new Gauge({
       name: 'meshcert_webhook_certificate_not_after_seconds',
       help: 'notAfter of the serving certificate in use, in seconds since the Unix epoch.',
+      registers,
+    }),
+    auditRuns: new Counter({
+      name: 'meshcert_webhook_audit_runs_total',
+      help: 'Background audit runs (--audit-interval) by result; a failure leaves the earlier PolicyReports in place.',
+      labelNames: ['result'],
+      registers,
+    }),
+    auditLastSuccess: new Gauge({
+      name: 'meshcert_webhook_audit_last_success_timestamp_seconds',
+      help: 'When the last background audit that read everything and wrote its PolicyReports finished, in seconds since the Unix epoch.',
+      registers,
+    }),
+    auditObjects: new Gauge({
+      name: 'meshcert_webhook_audit_objects',
+      help: 'Live objects in the last background audit by result: denied, warned, passed, skipped (no policy applies).',
+      labelNames: ['result'],
       registers,
     }),
   }
