@@ -102,7 +102,7 @@ export class BackgroundAudit {
   private timer: NodeJS.Timeout | undefined
   private debounce: NodeJS.Timeout | undefined
   private running: Promise<AuditRun | undefined> | undefined
-  private again = false
+  private next: Promise<AuditRun | undefined> | undefined
   private stopped = false
 
   constructor(private readonly options: BackgroundAuditOptions) {}
@@ -124,21 +124,23 @@ export class BackgroundAudit {
     this.stopped = true
     if (this.timer) clearTimeout(this.timer)
     if (this.debounce) clearTimeout(this.debounce)
+    await this.next
     await this.running
   }
 
-  /** One run; a run asked for while one is in progress happens right after it. */
+  /** One run, resolving with its result; asked for while one is in progress, the run that starts right after it. */
   run(): Promise<AuditRun | undefined> {
-    if (this.running) {
-      this.again = true
-      return this.running
-    }
+    if (!this.running) return this.startRun()
+    this.next ??= this.running.then(() => {
+      this.next = undefined
+      return this.stopped ? undefined : this.startRun()
+    })
+    return this.next
+  }
+
+  private startRun(): Promise<AuditRun | undefined> {
     this.running = this.runOnce().finally(() => {
       this.running = undefined
-      if (this.again && !this.stopped) {
-        this.again = false
-        void this.run()
-      }
     })
     return this.running
   }

@@ -381,6 +381,11 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
       return sendJson(res, 200, deleted(r.resource, r.name, existing.metadata.uid))
     }
     if (req.method !== 'POST' && req.method !== 'PUT') return sendStatus(res, methodNotAllowed(req.method ?? '', r.resource.plural))
+    // JSON only (no protobuf or CBOR): kube-apiserver's 415 for a media type it does not decode.
+    const mediaType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim()
+    if (mediaType !== 'application/json') {
+      return sendStatus(res, { ...badRequest(`the body of the request was in an unknown format - accepted media types include: application/json`), code: 415, reason: 'UnsupportedMediaType' })
+    }
     let body: KubeObject
     try {
       body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject
