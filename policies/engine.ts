@@ -10,6 +10,7 @@ import type {
   GroupVersionKind,
   MeshCertPolicy,
   PolicyFinding,
+  Rule,
   RuleContext,
 } from './types.js'
 import { rulesFor } from './rules/index.js'
@@ -56,6 +57,8 @@ export function formatFinding(f: PolicyFinding): string {
 const RANK: Record<DecisionEnforcement, number> = { None: 0, Audit: 1, Warn: 2, Deny: 3 }
 
 function combine(findings: PolicyFinding[]): Decision {
+  // The common case on the admission path: nothing found.
+  if (findings.length === 0) return { allowed: true, enforcement: 'None', code: 200, warnings: [], findings }
   const denying = findings.filter((f) => f.status === 'fail' && f.enforcement === 'Deny')
   const warning = findings.filter(
     (f) => (f.status === 'fail' && f.enforcement === 'Warn') || (f.status === 'warn' && f.enforcement !== 'Audit'),
@@ -92,8 +95,7 @@ function scopeNamespaceOf(target: Target): string | undefined {
     : target.namespace
 }
 
-function judge(target: Target, policies: readonly MeshCertPolicy[], now: Date, options: EvaluateOptions): Decision {
-  const rules = rulesFor(target.gvk)
+function judge(target: Target, policies: readonly MeshCertPolicy[], now: Date, options: EvaluateOptions, rules: readonly Rule[] = rulesFor(target.gvk)): Decision {
   if (rules.length === 0) return combine([])
   const scopeNamespace = scopeNamespaceOf(target)
   const subject = subjectOf(target.gvk, target.object, target.namespace, target.name)
@@ -159,11 +161,12 @@ const ALLOW_UNCOVERED: Decision = Object.freeze({ allowed: true, enforcement: 'N
 export function evaluateAdmission(input: AdmissionInput, policies: readonly MeshCertPolicy[], now: Date, options: EvaluateOptions = {}): Decision {
   if (input.operation !== 'CREATE' && input.operation !== 'UPDATE') return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
   const gvk = input.kind
-  if (rulesFor(gvk).length === 0) return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
+  const rules = rulesFor(gvk)
+  if (rules.length === 0) return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
   const object = input.object
   const metaNamespace = isObject(object) && isObject(object.metadata) && typeof object.metadata.namespace === 'string' ? object.metadata.namespace : undefined
   const namespace = isClusterScoped(gvk) ? undefined : (input.namespace || metaNamespace)
-  return judge({ gvk, object, namespace, ...(input.name ? { name: input.name } : {}) }, policies, now, options)
+  return judge({ gvk, object, namespace, ...(input.name ? { name: input.name } : {}) }, policies, now, options, rules)
 }
 
 /**
