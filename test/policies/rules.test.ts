@@ -86,7 +86,9 @@ describe('rules', () => {
     it('exempt ports may bypass the proxy; any other port may not', () => {
       assert.deepEqual(rulesOf(deploy({ 'traffic.sidecar.istio.io/excludeInboundPorts': '15020' })), [])
       assert.deepEqual(rulesOf(deploy({ 'traffic.sidecar.istio.io/excludeInboundPorts': '15020,8080' })), ['workload-mtls-bypass:fail'])
-      assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': '*' })), ['workload-mtls-bypass:fail'])
+      assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': '8000-8100' })), ['workload-mtls-bypass:fail'])
+      // proxy-init's ParsePortRange has no wildcard: it skips `*` with an error, so nothing can judge it.
+      assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': '*' })), ['workload-mtls-bypass:fail:unjudgeable'])
     })
     it('a port list that is not ports, or a template that is not an object, cannot be judged', () => {
       assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': 'http,99999' })), ['workload-mtls-bypass:fail:unjudgeable'])
