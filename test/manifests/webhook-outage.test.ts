@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse, parseAllDocuments } from 'yaml'
+import { switchKeys } from '../../mesh/injection/index.js'
 import { defaultPolicy, evaluateAdmission } from '../../policies/index.js'
 import { decodeReview } from '../../webhook/review.js'
 import { admit, evaluateMatchConditions, selectWebhooks, WebhookCallError, type AdmissionAttributes, type AdmissionOperation, type ValidatingWebhook } from '../fakecluster/admission.js'
@@ -162,6 +163,20 @@ describe('manifests/validatingwebhookconfiguration.yaml as kube-apiserver dispat
       }
     }
     assert.ok(checked >= 30, `checked ${checked} samples`)
+  })
+
+  it('sends every switch key the meshes read (mesh/injection), on a Pod, a template and a Namespace, to the fail-closed webhook', async () => {
+    const keys = switchKeys()
+    assert.ok(keys.length >= 15, `${keys.length} keys`)
+    for (const key of keys) {
+      for (const place of ['labels', 'annotations'] as const) {
+        for (const object of [pod('p', 'team-a', { [place]: { [key]: 'x' } }), workload('Deployment', 'd', 'team-a', { [place]: { [key]: 'x' } }), ns('n', place === 'labels' ? { [key]: 'x' } : {})]) {
+          if (object.kind === 'Namespace' && place === 'annotations') object.metadata.annotations = { [key]: 'x' }
+          const verdict = await admit([configuration], attributes(object), { namespaceLabels, call: down })
+          assert.equal(verdict.allowed, false, `${object.kind} with ${place} ${key} slips through an outage`)
+        }
+      }
+    }
   })
 
   it('gives workload-switches and workloads the same rules and selector, and conditions that are exact negations', () => {
