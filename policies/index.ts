@@ -3,7 +3,7 @@
 export { policySchema, GO_DURATION_PATTERN } from './schema.js'
 export { defaultPolicy, DEFAULT_TRUST_DOMAINS, CERT_MANAGER_DEFAULT_DURATION } from './defaults.js'
 export { parsePolicies, validatePolicy } from './validate.js'
-export { evaluateAdmission, evaluateObject, checksFor, formatFinding, policyAppliesTo, parseApiVersion, isClusterScoped } from './engine.js'
+export { evaluateAdmission, evaluateObject, formatFinding, policyAppliesTo, parseApiVersion, isClusterScoped } from './engine.js'
 export { rules, rulesFor, coveredKinds } from './rules/index.js'
 export { lintDocuments, renderLintReport } from './lint.js'
 export { AuditCollector, renderAuditReport } from './audit.js'
