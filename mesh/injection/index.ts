@@ -15,6 +15,11 @@ export { istioInjectValue } from './istio.js'
 const POD_SWITCHES: readonly Switch[] = [...ISTIO_POD_SWITCHES, ...LINKERD_POD_SWITCHES, ...CONSUL_POD_SWITCHES]
 const NAMESPACE_SWITCHES: readonly Switch[] = [...ISTIO_NAMESPACE_SWITCHES, ...LINKERD_NAMESPACE_SWITCHES, ...CONSUL_NAMESPACE_SWITCHES]
 
+/** Every label and annotation key some mesh reads as a switch, on pods, pod templates or namespaces. */
+export function switchKeys(): string[] {
+  return [...new Set([...POD_SWITCHES, ...NAMESPACE_SWITCHES].map((s) => s.key))]
+}
+
 function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
