@@ -4,7 +4,7 @@
 // verdict), and one row per certificate with the columns istioctl users know. Pure: no I/O, no clock.
 //
 // JSON contract (docs/chain.md "JSON fields"; add, never rename): ChainReport, ChainResult, ChainRow.
-import { certificateFacts, decodeCertificates, lifetime, selfSignedCertificates, verifyChain, type CertificateFacts, type ChainVerification, type X509Certificate } from '../pki/index.js'
+import { certificateFacts, decodeCertificates, lifetime, selfSignedCertificates, verifyChain, type CertificateFacts, type ChainVerification, type Purpose, type X509Certificate } from '../pki/index.js'
 import { type Finding } from '../core/index.js'
 import type { ConfigDump, DataSource, ProxySecret } from './envoy/configdump.js'
 
@@ -59,8 +59,10 @@ export interface ChainRow {
   serialNumber?: string
   notAfter?: string
   notBefore?: string
-  /** SPIFFE ID, else first URI or DNS SAN, else subject. */
+  /** SPIFFE ID, else first URI or DNS SAN, else subject; `none` for a leaf that claims a SPIFFE ID but is not a valid X509-SVID. */
   identity?: string
+  /** Why the leaf identifies no one (`2 URI SANs`, `leaf is a CA`): the X509-SVID rule it breaks. */
+  identityProblem?: string
   subject?: string
   issuer?: string
   /** e.g. `ECDSA P-256`, `RSA 2048`, `Ed25519`. */
@@ -70,11 +72,21 @@ export interface ChainRow {
   sha256Fingerprint?: string
 }
 
+/** How chains are judged beyond RFC 5280 path validation (`chain --strict --purpose`). */
+export interface ChainOptions {
+  /** The RFC 5280 profile's MUSTs fail a chain instead of warning. */
+  strict?: boolean
+  /** What every leaf must be good for, read from its extendedKeyUsage. */
+  purpose?: Purpose
+}
+
 export interface ChainReport {
   /** RFC 3339 instant everything was judged at. */
   at: string
   /** Fraction of the lifetime after which rotation is due. */
   rotateAtFraction: number
+  /** `--strict` and `--purpose` as applied to every chain. */
+  profile: { strict: boolean; purpose: Purpose }
   input: 'files' | 'config-dump'
   /** True when every chain verified (and there was at least one). */
   valid: boolean
@@ -132,7 +144,10 @@ function chainRows(name: string, status: string, certs: X509Certificate[], verif
   for (const link of verification.path) {
     const cert = byFingerprint.get(link.sha256Fingerprint)
     if (!cert) continue // a root from the trust bundle: shown under the bundle's name
-    rows.push(certificateRow(name, TYPE_BY_ROLE[link.role], status, cert, now, rotateAt))
+    const row = certificateRow(name, TYPE_BY_ROLE[link.role], status, cert, now, rotateAt)
+    // The leaf claims a SPIFFE ID but breaks an X509-SVID rule: it identifies no one, whatever its first URI says.
+    if (link.role === 'leaf' && verification.svid?.status === 'invalid') Object.assign(row, { identity: 'none', identityProblem: verification.svid.reason })
+    rows.push(row)
     byFingerprint.delete(link.sha256Fingerprint)
   }
   for (const cert of byFingerprint.values()) rows.push(certificateRow(name, cert.subject === cert.issuer && certificateFacts(cert).isCA ? 'CA' : 'Unused', status, cert, now, rotateAt))
@@ -172,8 +187,9 @@ async function verifyOne(
   rootsFrom: string[],
   now: Date,
   rotateAt: number,
+  options: ChainOptions,
 ): Promise<ChainResult> {
-  const verification = await verifyChain({ certificates: certs, roots, now, rotateAt })
+  const verification = await verifyChain({ certificates: certs, roots, now, rotateAt, ...options })
   return {
     name,
     state,
@@ -182,7 +198,9 @@ async function verifyOne(
   }
 }
 
-async function fileReport(input: Extract<ChainReportInput, { kind: 'files' }>, now: Date, rotateAt: number): Promise<Omit<ChainReport, 'at' | 'rotateAtFraction' | 'valid'>> {
+type ReportBody = Omit<ChainReport, 'at' | 'rotateAtFraction' | 'profile' | 'valid'>
+
+async function fileReport(input: Extract<ChainReportInput, { kind: 'files' }>, now: Date, rotateAt: number, options: ChainOptions): Promise<ReportBody> {
   const certs = decodeCertificates(input.chain.data, input.chain.origin)
   let roots: X509Certificate[]
   let source: RootsSource
@@ -196,7 +214,7 @@ async function fileReport(input: Extract<ChainReportInput, { kind: 'files' }>, n
     source = roots.length > 0 ? 'self-signed-in-input' : 'none'
     from = roots.length > 0 ? [input.chain.name] : []
   }
-  const result = await verifyOne(input.chain.name, 'FILE', certs, roots, source, from, now, rotateAt)
+  const result = await verifyOne(input.chain.name, 'FILE', certs, roots, source, from, now, rotateAt, options)
   const rows = chainRows(input.chain.name, 'FILE', certs, result.verification, now, rotateAt)
   if (input.trustBundle) for (const root of roots) rows.push(certificateRow(input.trustBundle.name, 'CA', 'FILE', root, now, rotateAt))
   const note = rootsFinding(source, input.chain.name, roots)
@@ -246,7 +264,7 @@ function secretFindings(secret: ProxySecret): Finding[] {
   return findings
 }
 
-async function dumpReport(input: Extract<ChainReportInput, { kind: 'config-dump' }>, now: Date, rotateAt: number): Promise<Omit<ChainReport, 'at' | 'rotateAtFraction' | 'valid'>> {
+async function dumpReport(input: Extract<ChainReportInput, { kind: 'config-dump' }>, now: Date, rotateAt: number, options: ChainOptions): Promise<ReportBody> {
   const decoded: DecodedSecret[] = input.dump.secrets.map((secret) => ({
     secret,
     chain: decodeSource(secret.certificateChain, secret, input.origin),
@@ -278,7 +296,7 @@ async function dumpReport(input: Extract<ChainReportInput, { kind: 'config-dump'
       source = roots.length > 0 ? 'self-signed-in-input' : 'none'
       from = roots.length > 0 ? [d.secret.name] : []
     }
-    const result = await verifyOne(d.secret.name, d.secret.state, d.chain, roots, source, from, now, rotateAt)
+    const result = await verifyOne(d.secret.name, d.secret.state, d.chain, roots, source, from, now, rotateAt, options)
     chains.push(result)
     rows.push(...chainRows(d.secret.name, d.secret.state, d.chain, result.verification, now, rotateAt))
     // Roots that live in the same TLS context or ztunnel entry (not a separate secret) get rows too.
@@ -303,8 +321,9 @@ async function dumpReport(input: Extract<ChainReportInput, { kind: 'config-dump'
  * Verify every chain in `input` at `now` and describe every certificate.
  * Throws MeshcertError (exit 2) when an input is not certificates.
  */
-export async function chainReport(input: ChainReportInput, now: Date, rotateAt = 0.5): Promise<ChainReport> {
-  const body = input.kind === 'files' ? await fileReport(input, now, rotateAt) : await dumpReport(input, now, rotateAt)
+export async function chainReport(input: ChainReportInput, now: Date, rotateAt = 0.5, options: ChainOptions = {}): Promise<ChainReport> {
+  const body = input.kind === 'files' ? await fileReport(input, now, rotateAt, options) : await dumpReport(input, now, rotateAt, options)
   const valid = body.chains.length > 0 && body.chains.every((c) => c.verification.valid) && !body.findings.some((f) => f.status === 'fail')
-  return { at: rfc3339(now), rotateAtFraction: rotateAt, valid, ...body }
+  const profile = { strict: options.strict ?? false, purpose: options.purpose ?? 'any' }
+  return { at: rfc3339(now), rotateAtFraction: rotateAt, profile, valid, ...body }
 }

@@ -1,7 +1,7 @@
 // The cluster side of `kubectl meshcert chain POD`: the flags it adds to `chain` and the one call
 // that turns them into the input mesh/chain-report takes. Kept here so chain.ts only wires it in.
 import { Args } from '@oclif/core'
-import type { ChainReport } from '../../mesh/chain-report.js'
+import type { ChainOptions, ChainReport } from '../../mesh/chain-report.js'
 import type { MeshName } from '../../mesh/detect.js'
 import { clusterFlags, meshFlag, openReader, type ClusterFlagValues } from './flags.js'
 
@@ -20,12 +20,12 @@ export interface ChainClusterFlagValues extends ClusterFlagValues {
  * `chain TARGET`: read the chain from the cluster the flags point at, judge it exactly as `chain -f`
  * does, and for a pod add whether the workload certificate names that pod's identity.
  */
-export async function clusterChainReport(target: string, flags: ChainClusterFlagValues, at: Date, rotateAt: number): Promise<ChainReport> {
+export async function clusterChainReport(target: string, flags: ChainClusterFlagValues, at: Date, rotateAt: number, options: ChainOptions = {}): Promise<ChainReport> {
   const [{ readWorkloadChain }, { chainReport }, { workloadIdentityFinding }] = await Promise.all([import('../../cluster/gather/workload-chain.js'), import('../../mesh/chain-report.js'), import('../../mesh/workload-identity.js')])
   const reader = await openReader(flags)
   const chain = await readWorkloadChain(reader, target, reader.namespace, flags.mesh ? { mesh: flags.mesh as MeshName } : {})
   if (process.env.MESHCERT_REQUEST_COUNT) process.stderr.write(`api requests: ${reader.requests}\n`)
-  const report = await chainReport(chain.input, at, rotateAt)
+  const report = await chainReport(chain.input, at, rotateAt, options)
   if (chain.pod && chain.mesh) {
     const leaves = report.chains.map((c) => c.verification.path[0]).filter((l) => l !== undefined && l.role === 'leaf' && !l.isCA)
     const identity = workloadIdentityFinding(chain.mesh, chain.pod, leaves)

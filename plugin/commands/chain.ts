@@ -3,7 +3,8 @@
 // identity, issuer, key, lifetime used and rotation time. Reads the inputs, calls
 // mesh/chain-report's `chainReport`, renders what it returns; `chain POD` reads it from a live cluster.
 import { Flags } from '@oclif/core'
-import type { ChainReport, ChainReportInput, CertificateSource } from '../../mesh/chain-report.js'
+import type { ChainOptions, ChainReport, ChainReportInput, CertificateSource } from '../../mesh/chain-report.js'
+import type { Purpose } from '../../pki/types.js'
 import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
 import { parseFraction, rotateAtFlag } from '../flags.js'
@@ -19,6 +20,8 @@ export default class Chain extends MeshcertCommand<typeof Chain, ChainReport> {
 Without --trust-bundle the self-signed certificates in the input are used as roots, and the output says so.
 With --config-dump the workload chain (secret "default", or a Consul TLS context) is verified against the dump's own roots ("ROOTCA", trusted_ca, SPIFFE trust domain bundles).
 
+A leaf with a spiffe:// URI SAN must also be a valid X509-SVID (one URI SAN, not a CA, keyUsage digitalSignature, …). Where a certificate breaks the RFC 5280 profile (key identifiers, serial number, critical flags, …) a warning names the rule and the verifiers that refuse it; --strict makes each such MUST fail the chain. --purpose server|client checks the leaf's extended key usage as OpenSSL, rustls-webpki and Go do.
+
 Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or input.`
 
   static override usage = ['chain -f FILE [--trust-bundle FILE] [flags]', 'chain --config-dump FILE [flags]', 'chain POD | pod/NAME | deploy/NAME | secret/NAME [-n NS] [flags]']
@@ -27,6 +30,7 @@ Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or i
     { description: 'Verify a workload chain against the mesh root:', command: '<%= config.bin %> <%= command.id %> -f cert-chain.pem --trust-bundle root-cert.pem' },
     { description: 'What does this proxy hold, and is it still valid next week?', command: 'istioctl proxy-config secret POD -o json | <%= config.bin %> <%= command.id %> --config-dump - --at 2026-06-08T00:00:00Z' },
     { description: 'JSON for scripts:', command: '<%= config.bin %> <%= command.id %> -f tls.crt -o json' },
+    { description: 'Judge by the RFC 5280 profile, for a TLS server:', command: '<%= config.bin %> <%= command.id %> -f tls.crt --trust-bundle ca.crt --strict --purpose server' },
   ]
 
   static override flags = {
@@ -47,6 +51,15 @@ Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or i
       exclusive: ['file', 'trust-bundle'],
     }),
     'rotate-at': rotateAtFlag,
+    strict: Flags.boolean({
+      summary: 'Fail the chain on every RFC 5280 profile MUST it breaks (default: a warning, unless no verifier accepts it).',
+      default: false,
+    }),
+    purpose: Flags.string({
+      summary: 'What the leaf must be good for, by its extended key usage: server, client or any.',
+      options: ['any', 'server', 'client'] satisfies Purpose[],
+      default: 'any',
+    }),
     // Cluster flags for `chain POD`.
     ...chainClusterFlags,
   }
@@ -61,7 +74,7 @@ Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or i
       if (file !== undefined || configDump !== undefined || trustBundle !== undefined) {
         throw new MeshcertError('ERR_MESHCERT_USAGE', `give either a pod (${this.args.target}) or -f/--config-dump/--trust-bundle, not both`, 'kubectl meshcert chain POD -n NS, or kubectl meshcert chain -f cert-chain.pem')
       }
-      return clusterChainReport(this.args.target, this.flags, this.at, parseFraction(this.flags['rotate-at'], '--rotate-at'))
+      return clusterChainReport(this.args.target, this.flags, this.at, parseFraction(this.flags['rotate-at'], '--rotate-at'), this.chainOptions())
     }
     if (file === undefined && configDump === undefined) {
       throw new MeshcertError(
@@ -87,7 +100,11 @@ Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or i
       input = { kind: 'files', chain: source(chain) }
       if (trustBundle !== undefined) input.trustBundle = source(await readInput(trustBundle, '--trust-bundle'))
     }
-    return chainReport(input, this.at, rotateAt)
+    return chainReport(input, this.at, rotateAt, this.chainOptions())
+  }
+
+  private chainOptions(): ChainOptions {
+    return { strict: this.flags.strict, purpose: this.flags.purpose as Purpose }
   }
 
   protected override renderTable(report: ChainReport): string {

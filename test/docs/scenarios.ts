@@ -8,8 +8,9 @@ import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { filesScenario, meshScenario, MESH_ROTATION, offlineScenario, pairScenario, statusScenarioCluster, workloadsScenario, type Scenario } from '../../demo/scenarios.js'
+import { auditObjects } from '../cluster/audit-scenario.js'
 import { meshCluster } from '../cluster/support.js'
-import { mergedKubeconfig } from '../fakecluster/index.js'
+import { mergedKubeconfig, startFakeCluster } from '../fakecluster/index.js'
 import { NOW, resetSerialNumbers } from '../support/certs.js'
 import { fixturePath, hasFixtures, repoRoot } from '../support/fixtures.js'
 
@@ -19,6 +20,18 @@ export interface ScenarioEntry {
   start(): Promise<Scenario>
   /** Why it cannot run here (e.g. upstream fixtures missing); its examples are skipped with it. */
   unavailable?: string
+}
+
+/** A scenario over upstream fixture files copied into a temporary directory (names kept). */
+function fixtureFiles(files: Record<string, string>): Pick<ScenarioEntry, 'start' | 'unavailable'> {
+  return {
+    ...(hasFixtures ? {} : { unavailable: 'needs ../shared/fixtures (upstream data), which this checkout does not have' }),
+    start: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'meshcert-docs-'))
+      for (const [name, fixture] of Object.entries(files)) copyFileSync(fixturePath(fixture), join(dir, name))
+      return { cwd: dir, env: {}, at: NOW, close: async () => rmSync(dir, { recursive: true, force: true }) }
+    },
+  }
 }
 
 /** A port on 127.0.0.1 that nothing listens on (a listener opened and closed). */
@@ -73,11 +86,17 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
   },
   'istioctl-dump': {
     about: "istioctl's own test config dump (istioctl/pkg/writer/envoy/configdump/testdata/secret/istio/config_dump.json) as config_dump.json",
-    ...(hasFixtures ? {} : { unavailable: 'needs ../shared/fixtures (upstream data), which this checkout does not have' }),
+    ...fixtureFiles({ 'config_dump.json': 'configdumps/istio-secret/config_dump.json' }),
+  },
+  'istio-samples': {
+    about: "Istio's sample plug-in CA (samples/certs): workload-foo-cert.pem (leaf and intermediate), root-cert.pem",
+    ...fixtureFiles({ 'workload-foo-cert.pem': 'certs/istio-samples/workload-foo-cert.pem', 'root-cert.pem': 'certs/istio-samples/root-cert.pem' }),
+  },
+  audit: {
+    about: 'a fake cluster with a strict MeshCertPolicy and one bad object of each family beside good ones (test/cluster/audit-scenario.ts)',
     start: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'meshcert-docs-'))
-      copyFileSync(fixturePath('configdumps/istio-secret/config_dump.json'), join(dir, 'config_dump.json'))
-      return { cwd: dir, env: {}, at: NOW, close: async () => rmSync(dir, { recursive: true, force: true }) }
+      const cluster = await startFakeCluster({ objects: auditObjects() })
+      return { cwd: repoRoot, env: { KUBECONFIG: cluster.kubeconfigPath }, kubeconfig: cluster.kubeconfigPath, at: NOW, close: () => cluster.close() }
     },
   },
 }

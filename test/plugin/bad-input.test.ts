@@ -24,7 +24,7 @@ function binary(size: number): Uint8Array {
   return out
 }
 
-const CLUSTER_COMMANDS: string[][] = [['status'], ['bundle'], ['ca'], ['load'], ['chain', 'pod/web'], ['diagnose', 'web', 'api'], ['authz', 'web', 'api']]
+const CLUSTER_COMMANDS: string[][] = [['status'], ['bundle'], ['ca'], ['load'], ['chain', 'pod/web'], ['diagnose', 'web', 'api'], ['authz', 'web', 'api'], ['audit', '-A']]
 
 describe('bad input gets a clear error and exit 2 from every command that reads input', function () {
   this.timeout(120_000)
@@ -99,11 +99,12 @@ describe('bad input gets a clear error and exit 2 from every command that reads 
   it('chain --config-dump: every corpus file', () => each(fileCases((f) => ['chain', '--config-dump', f])))
   it('lint -f: every corpus file (a file that holds no Kubernetes object is an input error)', () => each(fileCases((f) => ['lint', '-f', f])))
   it('lint --policy: every corpus file', () => each(fileCases((f) => ['lint', '-f', manifest, '--policy', f])))
+  it('audit --policy: every corpus file (read before the cluster is)', () => each(fileCases((f) => ['audit', '-A', '--policy', f, '--kubeconfig', join(dir, 'no-such-kubeconfig')])))
   it('--kubeconfig of every cluster command: every corpus file', () => each(CLUSTER_COMMANDS.flatMap((command) => fileCases((f) => [...command, '--kubeconfig', f]).filter((c) => ['empty.pem', 'binary.bin', 'a-directory', 'truncated.json', 'wrong-shape.json', 'tls.key'].includes(c.names) || command[0] === 'status'))))
 
   it('--at that is not an RFC 3339 time, for every command', () =>
     each(
-      ['chain', 'bundle', 'ca', 'diagnose', 'authz', 'status', 'load', 'lint'].flatMap((command) =>
+      ['chain', 'bundle', 'ca', 'diagnose', 'authz', 'status', 'load', 'lint', 'audit'].flatMap((command) =>
         ['yesterday', '2026-06-01', '2026-13-01T00:00:00Z', '2026-02-30T12:00:00Z'].map((at) => ({ args: [command, ...(command === 'diagnose' || command === 'authz' ? ['web', 'api'] : []), '--at', at, ...(command === 'lint' ? ['-f', manifest] : command === 'chain' ? ['-f', chainPem] : [])], names: `--at "${at}"` })),
       ),
     ))
