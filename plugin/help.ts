@@ -2,6 +2,7 @@
 // `--help`, `kubectl meshcert` with no arguments and `help CMD` start as fast as `--version`
 // (bin/kubectl-meshcert.js answers them before loading oclif). The layout is kubectl's: the command
 // list one line each, then per command its description, examples, flags by group and usage.
+import { wrapCell } from './output.js'
 
 /** How users type the CLI (package.json oclif.bin). */
 export const BIN = 'kubectl meshcert'
@@ -70,22 +71,10 @@ export function helpRequest(argv: readonly string[], ids: readonly string[]): He
   return wantsHelp ? { help: 'command', id: first! } : undefined
 }
 
-/** `text` wrapped at spaces to `width`: the first line starts with `first`, the others with `rest`. */
+/** `text` wrapped at spaces to `width`: the first line starts with `first`, the others with `rest` (as long). */
 function wrap(text: string, width: number, first = '', rest = ''): string {
-  const out: string[] = []
-  for (const paragraph of text.split('\n')) {
-    let line = out.length ? rest : first
-    let empty = true
-    for (const word of paragraph.split(' ').filter(Boolean)) {
-      if (!empty && line.length + 1 + word.length > width) {
-        out.push(line)
-        line = rest + word
-      } else line += (empty ? '' : ' ') + word
-      empty = false
-    }
-    out.push(empty ? '' : line)
-  }
-  return out.join('\n')
+  const lines = text.split('\n').flatMap((paragraph) => wrapCell(paragraph.trim(), Math.max(20, width - rest.length)))
+  return lines.map((line, i) => (line === '' ? '' : (i === 0 ? first : rest) + line)).join('\n')
 }
 
 const GROUP_ORDER = ['', 'REQUEST', 'MESH', 'CLUSTER', 'OUTPUT']
