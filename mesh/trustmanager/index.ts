@@ -153,8 +153,7 @@ export function readTrustBundle(obj: KubeObject, kind: TrustBundleKind): TrustBu
       if (!keys.length) problems.push(`spec.target.${k}.data names no key`)
       else out.targets.push({ kind: k === 'configMap' ? 'ConfigMap' : 'Secret', keys })
     }
-    const owner = (obj.metadata as { ownerReferences?: unknown }).ownerReferences
-    const bundleOwner = arr(owner).map(rec).find((o) => o.controller === true && o.kind === 'Bundle' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('trust.cert-manager.io/') && o.name === obj.metadata.name)
+    const bundleOwner = arr(obj.metadata.ownerReferences).map(rec).find((o) => o.controller === true && o.kind === 'Bundle' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('trust.cert-manager.io/') && o.name === obj.metadata.name)
     if (bundleOwner) out.convertedFrom = obj.metadata.name
   }
   if (inline.length) out.inLine = inline.join('\n')
