@@ -319,13 +319,13 @@ function judgeCopy(copy: TrustTargetCopy, bundle: TrustBundleSpec, expected: Cer
   const out = { copy, state, missing: missing.map((c) => c.sha256Fingerprint), extra: extra.map((c) => c.sha256Fingerprint), roots: held }
   const formats = binaryMissing.length ? `; ${binaryMissing.join(', ')} missing` : ''
   if (missing.length) {
-    return { ...out, finding: finding({ check: 'trustManager.target', status: 'fail', subject, message: `stale: lacks ${roots(missing.length)} of ${ref}'s sources: ${describe(missing)}${formats}`, reason: 'workloads here reject peers whose certificates chain to the missing root', fix: resync }) }
+    return { ...out, finding: finding({ check: 'trustManager.target', status: 'fail', subject, message: `stale: lacks ${roots(missing.length)} of the sources of ${ref}: ${describe(missing)}${formats}`, reason: 'workloads here reject peers whose certificates chain to the missing root', fix: resync }) }
   }
   if (extra.length) {
     return { ...out, finding: finding({ check: 'trustManager.target', status: 'warn', subject, message: `drift: holds ${roots(extra.length)} no source of ${ref} has: ${describe(extra)}${formats}`, reason: 'a root removed from the sources is still trusted here', fix: resync }) }
   }
   if (binaryMissing.length || problems.length) {
-    return { ...out, finding: finding({ check: 'trustManager.target', status: 'warn', subject, message: `the same ${roots(held.length)} as ${ref}'s sources, but ${[...problems, ...binaryMissing.map((k) => `${k} is missing`)].join('; ')}`, reason: 'applications that read those keys find no trust store', fix: resync }) }
+    return { ...out, finding: finding({ check: 'trustManager.target', status: 'warn', subject, message: `the same ${roots(held.length)} as the sources of ${ref}, but ${[...problems, ...binaryMissing.map((k) => `${k} is missing`)].join('; ')}`, reason: 'applications that read those keys find no trust store', fix: resync }) }
   }
-  return { ...out, finding: finding({ check: 'trustManager.target', status: 'pass', subject, message: `the same ${roots(held.length)} as ${ref}'s sources` }) }
+  return { ...out, finding: finding({ check: 'trustManager.target', status: 'pass', subject, message: `the same ${roots(held.length)} as the sources of ${ref}` }) }
 }

@@ -88,7 +88,7 @@ describe('trust-manager objects read as trust-manager reads them (mesh/trustmana
         judged.copies.map((c) => [c.copy.namespace, c.state, c.finding.status]),
         [['in-sync', 'in-sync', 'pass'], ['stale', 'missing-roots', 'fail'], ['drift', 'extra-roots', 'warn'], ['both', 'drift', 'fail'], ['gone', 'missing', 'fail'], ['empty', 'empty', 'fail']],
       )
-      assert.match(judged.copies[1]!.finding.message, /^stale: lacks 1 root of Bundle roots's sources: CN=B \[/)
+      assert.match(judged.copies[1]!.finding.message, /^stale: lacks 1 root of the sources of Bundle roots: CN=B \[/)
     })
 
     it('does not hold an expired source certificate against a copy (trust-manager may filter it out)', () => {
@@ -204,7 +204,7 @@ describe('kubectl meshcert bundle / status read trust-manager (the built CLI)', 
       ...['cert-manager', 'legacy', 'other', 'shop', 'web'].map((ns) => [`ClusterBundle partner-roots in ${ns}`, 'in-sync']),
     ])
     const byCopy = (subject: string) => report.findings.find((f) => f.check === 'trustManager.target' && f.subject === subject)!
-    assert.match(byCopy('ConfigMap legacy/mesh-roots').message, /^stale: lacks 1 root of Bundle mesh-roots's sources: CN=Mesh Root 2026/)
+    assert.match(byCopy('ConfigMap legacy/mesh-roots').message, /^stale: lacks 1 root of the sources of Bundle mesh-roots: CN=Mesh Root 2026/)
     assert.match(byCopy('ConfigMap web/mesh-roots').message, /selects namespace web but it holds no ConfigMap mesh-roots/)
     assert.equal(byCopy('ConfigMap shop/mesh-roots').status, 'pass')
     assert.equal(report.findings.find((f) => f.check === 'trustManager.synced')!.status, 'pass')
