@@ -284,7 +284,7 @@ export function unanchoredChain(why: string): ChainFacts {
 }
 
 /** A Linkerd proxy identity: `<sa>.<ns>.serviceaccount.identity.<cp-ns>.<trust-domain>`. */
-export function isLinkerdIdentity(name: string): boolean {
+function isLinkerdIdentity(name: string): boolean {
   return /^[^.]+\.[^.]+\.serviceaccount\.identity\./.test(name)
 }
 
