@@ -8,6 +8,9 @@ if (args.length === 1 && args[0] === '--version') {
   const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`meshcert/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  const { execute } = await import('@oclif/core')
+  // The bundled CLI (npm run build writes dist/cli); oclif from node_modules when it is absent.
+  const { existsSync } = await import('node:fs')
+  const bundled = new URL('../dist/cli/main.js', import.meta.url)
+  const { execute } = await import(existsSync(bundled) ? bundled.href : '@oclif/core')
   await execute({ dir: import.meta.url })
 }

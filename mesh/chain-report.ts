@@ -6,7 +6,7 @@
 // verdict `ca`, `status` and `bundle` give the same certificate. Pure: no I/O, no clock.
 //
 // JSON contract (docs/chain.md "JSON fields"; add, never rename): ChainReport, ChainResult, ChainRow.
-import { certificateFacts, decodeCertificates, lifetime, selfSignedCertificates, verifyChain, type CertificateFacts, type ChainVerification, type X509Certificate } from '../pki/index.js'
+import { certificateFacts, decodeCertificates, lifetime, selfSignedCertificates, verifyChain, type CertificateFacts, type ChainVerification, type Purpose, type X509Certificate } from '../pki/index.js'
 import { type Finding } from '../core/index.js'
 import type { ConfigDump, DataSource, ProxySecret } from './envoy/configdump.js'
 import {
@@ -63,7 +63,12 @@ export type ChainReportInput =
       holder?: HolderFacts
     }
 
-export interface ChainReportOptions {
+/** How chains are judged beyond RFC 5280 path validation (`chain --strict --purpose`), and the warning windows. */
+export interface ChainOptions {
+  /** The RFC 5280 profile's MUSTs fail a chain instead of warning. */
+  strict?: boolean
+  /** What every leaf must be good for, read from its extendedKeyUsage. */
+  purpose?: Purpose
   /** Warning windows (default: 30 days for leaves, 60 for CA material). */
   thresholds?: ExpiryThresholds
 }
@@ -110,8 +115,10 @@ export interface ChainRow {
   serialNumber?: string
   notAfter?: string
   notBefore?: string
-  /** SPIFFE ID, else first URI or DNS SAN, else subject. */
+  /** SPIFFE ID, else first URI or DNS SAN, else subject; `none` for a leaf that claims a SPIFFE ID but is not a valid X509-SVID. */
   identity?: string
+  /** Why the leaf identifies no one (`2 URI SANs`, `leaf is a CA`): the X509-SVID rule it breaks. */
+  identityProblem?: string
   subject?: string
   issuer?: string
   /** e.g. `ECDSA P-256`, `RSA 2048`, `Ed25519`. */
@@ -128,6 +135,8 @@ export interface ChainReport {
   at: string
   /** Fraction of the lifetime after which rotation is due. */
   rotateAtFraction: number
+  /** `--strict` and `--purpose` as applied to every chain. */
+  profile: { strict: boolean; purpose: Purpose }
   /** Warning windows the verdicts were judged with (`30d`, `60d`). */
   thresholds: { leaf: string; ca: string }
   input: 'files' | 'config-dump'
@@ -161,6 +170,8 @@ interface Judging {
   now: Date
   rotateAt: number
   thresholds: ExpiryThresholds
+  /** `--strict`, `--purpose`: passed to every verification. */
+  profile: Pick<ChainOptions, 'strict' | 'purpose'>
 }
 
 function certificateRow(resourceName: string, type: string, status: string, cert: X509Certificate, j: Judging): ChainRow {
@@ -197,7 +208,10 @@ function chainRows(name: string, status: string, certs: X509Certificate[], verif
   for (const link of verification.path) {
     const cert = byFingerprint.get(link.sha256Fingerprint)
     if (!cert) continue // a root from the trust bundle: shown under the bundle's name
-    rows.push(certificateRow(name, TYPE_BY_ROLE[link.role], status, cert, j))
+    const row = certificateRow(name, TYPE_BY_ROLE[link.role], status, cert, j)
+    // The leaf claims a SPIFFE ID but breaks an X509-SVID rule: it identifies no one, whatever its first URI says.
+    if (link.role === 'leaf' && verification.svid?.status === 'invalid') Object.assign(row, { identity: 'none', identityProblem: verification.svid.reason })
+    rows.push(row)
     byFingerprint.delete(link.sha256Fingerprint)
   }
   for (const cert of byFingerprint.values()) rows.push(certificateRow(name, cert.subject === cert.issuer && certificateFacts(cert).isCA ? 'CA' : 'Unused', status, cert, j))
@@ -238,7 +252,7 @@ async function verifyOne(
   j: Judging,
   holder: HolderFacts | undefined,
 ): Promise<ChainResult> {
-  const verification = await verifyChain({ certificates: certs, roots, now: j.now, rotateAt: j.rotateAt })
+  const verification = await verifyChain({ certificates: certs, roots, now: j.now, rotateAt: j.rotateAt, ...j.profile })
   const result: ChainResult = {
     name,
     state,
@@ -273,7 +287,7 @@ async function fileReport(input: Extract<ChainReportInput, { kind: 'files' }>, j
   let source: RootsSource
   let from: string[]
   const notes: Finding[] = []
-  const candidate = input.trustBundle ? undefined : await chooseCandidate(certs, input.trustBundleCandidates ?? [], j.now, input.chain.name, notes)
+  const candidate = input.trustBundle ? undefined : await chooseCandidate(certs, input.trustBundleCandidates ?? [], j, input.chain.name, notes)
   if (input.trustBundle) {
     roots = decodeCertificates(input.trustBundle.data, input.trustBundle.origin)
     source = 'trust-bundle'
@@ -300,7 +314,7 @@ async function fileReport(input: Extract<ChainReportInput, { kind: 'files' }>, j
  * The first candidate bundle the chain verifies against (dates aside: an expired certificate is
  * the expiry verdict's to report), else the first; a finding says which and what else was found.
  */
-async function chooseCandidate(certs: X509Certificate[], candidates: CertificateSource[], now: Date, chainName: string, notes: Finding[]): Promise<{ source: CertificateSource; roots: X509Certificate[] } | undefined> {
+async function chooseCandidate(certs: X509Certificate[], candidates: CertificateSource[], j: Judging, chainName: string, notes: Finding[]): Promise<{ source: CertificateSource; roots: X509Certificate[] } | undefined> {
   const readable: Array<{ source: CertificateSource; roots: X509Certificate[] }> = []
   for (const source of candidates) {
     try {
@@ -312,7 +326,7 @@ async function chooseCandidate(certs: X509Certificate[], candidates: Certificate
   if (!readable.length) return undefined
   let chosen: (typeof readable)[number] | undefined
   for (const c of readable) {
-    if (!chainFactsOf(await verifyChain({ certificates: certs, roots: c.roots, now }), c.source.name).problem) {
+    if (!chainFactsOf(await verifyChain({ certificates: certs, roots: c.roots, now: j.now, ...j.profile }), c.source.name).problem) {
       chosen = c
       break
     }
@@ -468,11 +482,12 @@ function verdictFindings(body: ReportBody): Finding[] {
  * Verify every chain in `input` at `now` and describe every certificate.
  * Throws MeshcertError (exit 2) when an input is not certificates.
  */
-export async function chainReport(input: ChainReportInput, now: Date, rotateAt = 0.5, options: ChainReportOptions = {}): Promise<ChainReport> {
+export async function chainReport(input: ChainReportInput, now: Date, rotateAt = 0.5, options: ChainOptions = {}): Promise<ChainReport> {
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS
-  const j: Judging = { now, rotateAt, thresholds }
+  const j: Judging = { now, rotateAt, thresholds, profile: { ...(options.strict !== undefined ? { strict: options.strict } : {}), ...(options.purpose !== undefined ? { purpose: options.purpose } : {}) } }
   const body = input.kind === 'files' ? await fileReport(input, j) : await dumpReport(input, j)
   body.findings.push(...verdictFindings(body))
   const valid = body.chains.length > 0 && body.chains.every((c) => c.verification.valid) && !body.findings.some((f) => f.status === 'fail')
-  return { at: rfc3339(now), rotateAtFraction: rotateAt, thresholds: { leaf: formatThreshold(thresholds.leafMs), ca: formatThreshold(thresholds.caMs) }, valid, ...body }
+  const profile = { strict: options.strict ?? false, purpose: options.purpose ?? 'any' }
+  return { at: rfc3339(now), rotateAtFraction: rotateAt, profile, thresholds: { leaf: formatThreshold(thresholds.leafMs), ca: formatThreshold(thresholds.caMs) }, valid, ...body }
 }

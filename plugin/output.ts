@@ -69,7 +69,7 @@ export function renderJson(value: unknown): string {
 }
 
 export async function renderYaml(value: unknown): Promise<string> {
-  const { stringify } = await import('yaml')
+  const { stringify } = await import('./yaml.js')
   // Round-trip through JSON so YAML shows exactly the fields JSON shows (no undefined, Dates as strings).
   return stringify(JSON.parse(JSON.stringify(value)), { lineWidth: 0 })
 }

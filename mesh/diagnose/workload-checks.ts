@@ -1,7 +1,7 @@
 // Checks 1–6 of the diagnosis (proxy, certificate, validity/rotation, chain both ways, bundles,
 // identities) over the facts gathered for both sides. Pure: facts and `now` in, findings out;
 // pki/ does the X.509 work; cluster/diagnose gathers the facts (proxy material through port-forward).
-import { certificateFacts, decodeCertificates, describeCertificate, diffBundles, lifetime, parseSpiffeId, spiffeIdReason, trustBundle, verifyChain, type CertificateFacts, type X509Certificate } from '../../pki/index.js'
+import { certificateFacts, decodeCertificates, describeCertificate, diffBundles, judgeSvid, lifetime, parseSpiffeId, trustBundle, verifyChain, type CertificateFacts, type X509Certificate } from '../../pki/index.js'
 import { rfc3339, type Finding } from '../../core/index.js'
 import { MeshcertError } from '../../core/errors.js'
 import type { MeshName } from '../detect.js'
@@ -255,7 +255,11 @@ interface ParsedIdentity {
   problem?: string
 }
 
-function parseIdentity(side: SideFacts, leaf: CertificateFacts, o: WorkloadCheckOptions): ParsedIdentity {
+function parseIdentity(side: SideFacts, leafCert: X509Certificate, o: WorkloadCheckOptions): ParsedIdentity {
+  const leaf = certificateFacts(leafCert)
+  // A leaf that claims a SPIFFE ID is judged by the X509-SVID rules, the verdict `chain` and `status` give too.
+  const svid = judgeSvid([leafCert])?.verdict
+  const svidProblem = svid?.status === 'invalid' ? `it is not a valid X509-SVID (${svid.reason})` : undefined
   if (side.mesh === 'linkerd') {
     const uri = leaf.sans.uri.find((u) => u.startsWith('spiffe://'))
     const dns = leaf.sans.dns[0]
@@ -263,13 +267,12 @@ function parseIdentity(side: SideFacts, leaf: CertificateFacts, o: WorkloadCheck
     const m = /^([^.]+)\.([^.]+)\.serviceaccount\.identity\.([^.]+)\.(.+)$/.exec(dns)
     if (!m) return { id: dns, problem: `"${dns}" is not a Linkerd identity (<sa>.<ns>.serviceaccount.identity.<control-plane-ns>.<trust-domain>)` }
     if (m[3] !== o.linkerdNamespace) return { id: dns, trustDomain: m[4]!, namespace: m[2]!, serviceAccount: m[1]!, problem: `"${dns}" names control plane namespace ${m[3]}, expected ${o.linkerdNamespace}` }
+    if (svidProblem) return { id: `${dns} (${svid!.uris.join(', ')})`, problem: svidProblem }
     return { id: uri ? `${dns} (${uri})` : dns, trustDomain: m[4]!, namespace: m[2]!, serviceAccount: m[1]! }
   }
-  const uris = leaf.sans.uri.filter((u) => u.startsWith('spiffe://'))
-  if (uris.length !== 1) return { id: leaf.sans.uri[0] ?? leaf.subject, problem: uris.length === 0 ? 'the certificate has no SPIFFE URI SAN' : `the certificate has ${uris.length} SPIFFE URI SANs; an X509-SVID has exactly one` }
-  const id = uris[0]!
-  const reason = spiffeIdReason(id)
-  if (reason) return { id, problem: `${id} is not a valid SPIFFE ID: ${reason}` }
+  if (!svid) return { id: leaf.sans.uri[0] ?? leaf.subject, problem: 'the certificate has no SPIFFE URI SAN' }
+  if (svidProblem) return { id: svid.uris.join(', '), problem: svidProblem }
+  const id = svid.spiffeId!
   const td = parseSpiffeId(id).trustDomain
   if (side.mesh === 'consul') {
     const parts = parseConsulIdentity(id)
@@ -284,7 +287,7 @@ function parseIdentity(side: SideFacts, leaf: CertificateFacts, o: WorkloadCheck
 // 6. identity.well-formed, identity.matches-workload
 function identityChecks(pairs: Array<[SideFacts, Decoded]>, o: WorkloadCheckOptions): Finding[] {
   const out: Finding[] = []
-  const parsed: Array<[SideFacts, ParsedIdentity | undefined]> = pairs.map(([s, d]) => [s, d.leaf ? parseIdentity(s, d.leaf, o) : undefined])
+  const parsed: Array<[SideFacts, ParsedIdentity | undefined]> = pairs.map(([s, d]) => [s, d.chain?.[0] ? parseIdentity(s, d.chain[0], o) : undefined])
   const consul = pairs.every(([s]) => s.mesh === 'consul')
   // Consul's trust domain is the cluster's CA id (`<uuid>.consul`): both sides must simply agree.
   const expected = consul ? parsed.find(([, p]) => p?.trustDomain)?.[1]?.trustDomain ?? o.trustDomain : o.trustDomain
@@ -353,5 +356,7 @@ export async function workloadChecks(src: SideFacts, dst: SideFacts, o: Workload
 export function presentedIdentity(side: SideFacts): { spiffeId?: string; dns?: string } | undefined {
   const d = decodeSide(side)
   if (!d.leaf) return undefined
-  return { ...(d.leaf.spiffeId ? { spiffeId: d.leaf.spiffeId } : {}), ...(d.leaf.sans.dns[0] ? { dns: d.leaf.sans.dns[0] } : {}) }
+  // Only a valid X509-SVID names a SPIFFE identity.
+  const spiffeId = judgeSvid([d.chain![0]!])?.verdict.spiffeId
+  return { ...(spiffeId ? { spiffeId } : {}), ...(d.leaf.sans.dns[0] ? { dns: d.leaf.sans.dns[0] } : {}) }
 }

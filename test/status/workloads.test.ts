@@ -60,6 +60,18 @@ describe('status --workloads sampling and judgement (mesh/status, no cluster)', 
     assert.equal(item.findings.find((f) => f.check === 'status.chain')!.status, 'fail')
   })
 
+  it('fails a workload whose proxy presents no valid X509-SVID, with the verdict `chain` gives', async () => {
+    const pki = await meshPki()
+    const leaf = await pki.workload('shop', 'web', { uris: ['spiffe://cluster.local/ns/shop/sa/web', 'spiffe://cluster.local/ns/shop/sa/admin'] })
+    const report = await chainReport({ kind: 'files', chain: { name: 'default', origin: 'test', data: pemBundle(leaf, pki.intermediate) }, trustBundle: { name: 'ROOTCA', origin: 'test', data: pki.root.pem } }, NOW, 0.5)
+    assert.deepEqual(report.chains[0]!.verification.svid, { status: 'invalid', reason: '2 URI SANs', uris: ['spiffe://cluster.local/ns/shop/sa/web', 'spiffe://cluster.local/ns/shop/sa/admin'] })
+    const item = workloadItem(pod('web-1'), report)
+    assert.equal(item.status, 'fail')
+    const chain = item.findings.find((f) => f.check === 'status.chain')!
+    assert.equal(chain.status, 'fail')
+    assert.match(chain.message, /has 2 URI SANs \(spiffe:\/\/cluster\.local\/ns\/shop\/sa\/web, spiffe:\/\/cluster\.local\/ns\/shop\/sa\/admin\); an X509-SVID has exactly one/)
+  })
+
   it('turns an unreadable proxy into a skip row that carries the reason and the fix, and an empty one into a failure', () => {
     const skipped = unreadWorkloadItem(pod('web-1'), { message: 'forbidden: cannot create pods/portforward', hint: 'grant create on pods/portforward' })
     assert.equal(skipped.status, 'skip')
