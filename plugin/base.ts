@@ -47,6 +47,11 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
     return false
   }
 
+  /** The exit status of a result that was printed: 1 when `failed`, else 0. A command whose result can be incomplete (exit 3) says so here. */
+  protected exitStatus(result: R): number {
+    return this.failed(result) ? EXIT.checkFailed : EXIT.ok
+  }
+
   /** What `-o json|yaml` prints; the result itself unless a command says otherwise. */
   protected toData(result: R): unknown {
     return result
@@ -88,7 +93,8 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
     try {
       const format = (this.flags as BaseFlags).output ?? 'table'
       process.stdout.write(await this.render(result, format))
-      if (this.failed(result)) process.exitCode = EXIT.checkFailed
+      const status = this.exitStatus(result)
+      if (status !== EXIT.ok) process.exitCode = status
     } catch (error) {
       await this.catch(error as Interfaces.CommandError)
     }

@@ -6,6 +6,7 @@
 // (cluster/gather/trust-manager.ts). For `bundle POD`: that pod's namespace copy and the roots its
 // own proxy holds.
 import type { BundleInput, PemSource } from '../../mesh/bundle-report.js'
+import { consulConnectRoots } from '../../mesh/consul/index.js'
 import { detectMesh, noProxyError, type MeshName } from '../../mesh/detect.js'
 import { ISTIO_ROOT_CONFIGMAP, istioRootCertPem } from '../../mesh/istio/index.js'
 import { LINKERD_TRUST_ROOTS_CONFIGMAP, proxyTrustAnchorsPem, TRUST_ANCHORS_ENV, trustRootsPem } from '../../mesh/linkerd/index.js'
@@ -48,7 +49,7 @@ async function proxyRoots(reader: ClusterReader, pod: KubeObject, mesh: 'istio' 
   const text = await fetchConfigDump(reader, { namespace: ns, pod: pod.metadata.name, port: adminPort, what: 'the Envoy admin endpoint', container }, mesh === 'istio' ? undefined : '/config_dump')
   const origin = `pod ${ns}/${pod.metadata.name} config dump (${container} :${adminPort})`
   const dump = proxyConfigDump(text, origin, mesh, pod, container)
-  const sources = dump.secrets.flatMap((s) => [s.trustedCa, ...(s.trustDomains ?? []).map((d) => d.trustBundle)])
+  const sources = mesh === 'consul' ? consulConnectRoots(dump) : dump.secrets.flatMap((s) => [s.trustedCa, ...(s.trustDomains ?? []).map((d) => d.trustBundle)])
   // DER roots are base64'd into PEM so one text can hold several of them.
   const pem = sources
     .map((src) => {

@@ -1,8 +1,8 @@
 // Diagnosis model and the pure checks that need no cluster (checks 1–6 over gathered facts too).
 export { CHECKS, CHECK_IDS, checkDefinition, checkOrder } from './checks.js'
 export type { CheckDefinition } from './checks.js'
-export { diagnose, renderDiagnosis, skipped } from './result.js'
-export type { Diagnosis, DiagnosisSummary } from './result.js'
+export { diagnose, isUnread, renderDiagnosis, skipped, unread, unreadLines } from './result.js'
+export type { Diagnosis, DiagnosisSummary, UnreadFinding } from './result.js'
 export { parseEnvoyStats, tlsCounterSets, envoyTlsEvidence, ENVOY_TLS_COUNTERS } from './envoy-stats.js'
 export type { EnvoyTlsEvidenceOptions, TlsCounterSet, EnvoyTlsCounter } from './envoy-stats.js'
 export { parsePrometheusText, linkerdProxyEvidence } from './linkerd-metrics.js'

@@ -6,7 +6,7 @@ import { rfc3339, type Finding } from '../../core/index.js'
 import { MeshcertError } from '../../core/errors.js'
 import type { MeshName } from '../detect.js'
 import { parseConsulIdentity } from '../consul/index.js'
-import { skipped } from './result.js'
+import { skipped, unread } from './result.js'
 
 export interface PemData {
   data: string | Uint8Array
@@ -115,6 +115,13 @@ function restart(side: SideFacts): string {
   return side.owner ? `kubectl rollout restart ${side.owner} -n ${side.namespace}` : `kubectl delete pod ${side.pod} -n ${side.namespace}`
 }
 
+/** Why a check about `side`'s certificate cannot run: its proxy could not be read (a gap), or it holds none. */
+function noCertificate(check: string, subject: string, side: SideFacts): Finding {
+  const m = side.material
+  if (m?.unreadable) return unread(check, subject, `${label(side)}'s proxy could not be read: ${m.problem ?? 'no answer'}`, m.fix)
+  return skipped(check, subject, `${label(side)} has no certificate`)
+}
+
 // 1. proxy.present, proxy.same-mesh
 function proxyChecks(sides: SideFacts[]): Finding[] {
   const out: Finding[] = []
@@ -138,7 +145,7 @@ function proxyChecks(sides: SideFacts[]): Finding[] {
 function presentCheck(side: SideFacts, d: Decoded): Finding {
   const m = side.material!
   const subject = label(side)
-  if (m.unreadable) return skipped('certificate.present', subject, `${m.problem ?? 'the proxy could not be read'}${m.fix ? ` (${m.fix})` : ''}`)
+  if (m.unreadable) return noCertificate('certificate.present', subject, side)
   if (!d.chain) {
     return { check: 'certificate.present', status: 'fail', subject, message: d.problems[0] ?? m.problem ?? `${subject}'s proxy holds no workload certificate`, reason: 'without a workload certificate the proxy cannot take part in mTLS', fix: m.fix ?? `check the proxy logs, then \`${restart(side)}\`` }
   }
@@ -202,8 +209,8 @@ function missingIssuer(chain: X509Certificate[], ownBundle: X509Certificate[], o
 // 4. chain.src-verifies-at-dst, chain.dst-verifies-at-src
 async function chainCheck(check: string, from: SideFacts, fd: Decoded, to: SideFacts, td: Decoded, o: WorkloadCheckOptions): Promise<Finding> {
   const subject = `${label(from)} → ${to.role}'s bundle`
-  if (!fd.chain) return skipped(check, subject, `${label(from)} has no certificate`)
-  if (!td.bundle) return skipped(check, subject, `${label(to)}'s trust bundle could not be read${to.material?.problem ? ` (${to.material.problem})` : ''}`)
+  if (!fd.chain) return noCertificate(check, subject, from)
+  if (!td.bundle) return to.material?.unreadable ? noCertificate(check, subject, to) : skipped(check, subject, `${label(to)}'s trust bundle could not be read${to.material?.problem ? ` (${to.material.problem})` : ''}`)
   const v = await verifyChain({ certificates: fd.chain, roots: td.bundle, now: o.now })
   const bundleOrigin = to.material?.bundle?.origin ?? `${to.role}'s trust bundle`
   const anchor = v.findings.find((f) => f.check === 'chain.anchor' || f.check === 'chain.linkage' || f.check === 'chain.signature')
@@ -234,7 +241,10 @@ async function chainCheck(check: string, from: SideFacts, fd: Decoded, to: SideF
 // 5. bundle.overlap
 function bundleCheck(src: SideFacts, sd: Decoded, dst: SideFacts, dd: Decoded): Finding {
   const subject = 'SRC and DST trust bundles'
-  if (!sd.bundle || !dd.bundle) return skipped('bundle.overlap', subject, `${!sd.bundle ? label(src) : label(dst)}'s trust bundle could not be read`)
+  if (!sd.bundle || !dd.bundle) {
+    const side = !sd.bundle ? src : dst
+    return side.material?.unreadable ? noCertificate('bundle.overlap', subject, side) : skipped('bundle.overlap', subject, `${label(side)}'s trust bundle could not be read`)
+  }
   const diff = diffBundles(trustBundle(sd.bundle), trustBundle(dd.bundle))
   const list = (facts: CertificateFacts[]) => facts.map(describeCertificate).join(', ')
   if (diff.equal) return { check: 'bundle.overlap', status: 'pass', subject, message: `both trust the same ${diff.common.length} root${diff.common.length === 1 ? '' : 's'}: ${list(diff.common)}` }
@@ -294,8 +304,8 @@ function identityChecks(pairs: Array<[SideFacts, Decoded]>, o: WorkloadCheckOpti
   for (const [side, p] of parsed) {
     const subject = label(side)
     if (!p) {
-      out.push(skipped('identity.well-formed', subject, `${subject} has no certificate`))
-      out.push(skipped('identity.matches-workload', subject, `${subject} has no certificate`))
+      out.push(noCertificate('identity.well-formed', subject, side))
+      out.push(noCertificate('identity.matches-workload', subject, side))
       continue
     }
     if (p.problem) {
@@ -341,8 +351,8 @@ export async function workloadChecks(src: SideFacts, dst: SideFacts, o: Workload
     out.push(presentCheck(side, d))
     if (d.leaf) out.push(...validityChecks(side, d, o))
     else {
-      out.push(skipped('certificate.validity', label(side), `${label(side)} has no certificate`))
-      out.push(skipped('certificate.rotation', label(side), `${label(side)} has no certificate`))
+      out.push(noCertificate('certificate.validity', label(side), side))
+      out.push(noCertificate('certificate.rotation', label(side), side))
     }
   }
   out.push(await chainCheck('chain.src-verifies-at-dst', src, sd, dst, dd, o))

@@ -34,6 +34,9 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
     assert.match(old[0]!.message, /started with old trust anchors: lacks 1 root/)
     assert.match(old[0]!.fix!, /kubectl rollout restart deploy\/web -n emojivoto/)
     assert.ok(report.entries.some((e) => e.mesh === 'consul' && e.roots.length === 2))
+    // The agent's TLS CA that local_agent trusts (5 days left) is neither a Connect root nor warned about as one.
+    assert.ok(report.entries.filter((e) => e.mesh === 'consul').every((e) => e.roots.every((r) => !/Consul Agent CA/.test(r.subject))))
+    assert.ok(!report.findings.some((f) => /Consul Agent CA/.test(`${f.subject} ${f.message}`)), JSON.stringify(report.findings.filter((f) => /Agent/.test(f.message))))
   })
 
   it('bundle -A as a table names every source and ends with the status line', async () => {

@@ -136,7 +136,7 @@ describe('upstream AuthorizationPolicies from ../shared/fixtures through the bui
       assert.deepEqual(allow.result.decision.decidedBy, { policy: 'foo/httpbin-allow', kind: 'AuthorizationPolicy', ruleIndex: 0 })
       const other = await meshcert(['authz', 'deploy/sleep', 'deploy/httpbin', '-n', 'foo'], pair.cluster.kubeconfigPath)
       assert.equal(other.code, 1)
-      assert.match(other.stdout, /^Decided by: the istio default$/m)
+      assert.match(other.stdout, /^Decided by: the istio default deny \(1 ALLOW policy selects the workload\)$/m)
     } finally {
       await pair.close()
     }
