@@ -13,6 +13,7 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { formatGoDuration, humanDuration, parseGoDuration, type CertificateFacts, type ChainVerification } from '../pki/index.js'
 import { MeshcertError, rfc3339, worstStatus, type Finding, type FindingStatus } from '../core/index.js'
+import type { MeshName } from './detect.js'
 
 /**
  * What a certificate is for:
@@ -41,6 +42,14 @@ export const DAY_MS = 86_400_000
 // (pkg/healthcheck: "trust anchors are valid for at least 60 days", "issuer cert is valid for at
 // least 60 days"). Leaves: 30 days, as x509-certificate-exporter's and cert-manager's dashboards do.
 export const DEFAULT_THRESHOLDS: ExpiryThresholds = { leafMs: 30 * DAY_MS, caMs: 60 * DAY_MS }
+
+/**
+ * The share of its lifetime after which each mesh's proxy asks for a new certificate (the latest
+ * point, where the mesh jitters): Istio's SECRET_GRACE_PERIOD_RATIO 0.5, the Linkerd proxy
+ * refreshes at 70% of the lifetime, Consul's leaf manager renews at a random point between 60% and
+ * 90%. A proxy still holding its certificate after that point did not manage to rotate.
+ */
+export const ROTATION_POINTS: Record<MeshName, number> = { istio: 0.5, linkerd: 0.7, consul: 0.9 }
 
 const CA_ROLES: ReadonlySet<CertificateRole> = new Set(['root', 'intermediate', 'issuer'])
 

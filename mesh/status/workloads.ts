@@ -7,14 +7,6 @@ import type { MeshName } from '../detect.js'
 import { rowLabel, verdictFindings } from './evaluate.js'
 import type { StatusItem } from './types.js'
 
-/**
- * The share of its lifetime after which each mesh's proxy asks for a new certificate (the latest
- * point, where the mesh jitters): Istio's SECRET_GRACE_PERIOD_RATIO 0.5, the Linkerd proxy
- * refreshes at 70% of the lifetime, Consul's leaf manager renews at a random point between 60% and
- * 90%. A proxy still holding its certificate after that point did not manage to rotate.
- */
-export const ROTATION_POINTS: Record<MeshName, number> = { istio: 0.5, linkerd: 0.7, consul: 0.9 }
-
 /** A meshed pod chosen for reading. */
 export interface WorkloadPod {
   namespace: string

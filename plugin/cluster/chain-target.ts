@@ -33,7 +33,7 @@ export async function clusterChainReport(target: string, flags: ChainClusterFlag
     import('../../cluster/gather/workload-chain.js'),
     import('../../mesh/chain-report.js'),
     import('../../mesh/workload-identity.js'),
-    import('../../mesh/status/workloads.js'),
+    import('../../mesh/judge.js'),
   ])
   const { rotateAt, trustBundle, ...chainOptions } = options
   const reader = await openReader(flags)

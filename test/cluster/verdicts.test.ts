@@ -192,7 +192,7 @@ describe('one verdict per certificate: ca, status, bundle and chain agree across
   })
 })
 
-describe('one verdict per workload certificate: status --workloads and chain POD agree as it ages (built CLI)', function () {
+describe('one verdict per workload certificate: status --workloads, chain POD and diagnose agree as it ages (built CLI)', function () {
   this.timeout(120_000)
   let mc: MeshCluster
   before(async () => {
@@ -205,10 +205,14 @@ describe('one verdict per workload certificate: status --workloads and chain POD
     for (const hours of [8, 13, 19]) {
       const at = ['--at', new Date(NOW.getTime() + hours * HOUR).toISOString()]
       const meshes = ['istio', 'linkerd'] as const
-      const [statusRun, ...chainRuns] = await Promise.all([
+      const [statusRun, ...podRuns] = await Promise.all([
         runCli(['status', '-A', '--workloads', '--sample', '0', '--kubeconfig', mc.cluster.kubeconfigPath, ...at, '-o', 'json']),
         ...meshes.map((mesh) => runCli(['chain', mc.pod(mesh).pod, '-n', mc.pod(mesh).namespace, '--kubeconfig', mc.cluster.kubeconfigPath, ...at, '-o', 'json'])),
+        // The pod as both ends: diagnose's certificate checks on it are the same judgement.
+        ...meshes.map((mesh) => runCli(['diagnose', mc.pod(mesh).pod, mc.pod(mesh).pod, '-n', mc.pod(mesh).namespace, '--kubeconfig', mc.cluster.kubeconfigPath, ...at, '-o', 'json'])),
       ])
+      const chainRuns = podRuns.slice(0, meshes.length)
+      const diagnoseRuns = podRuns.slice(meshes.length)
       const status = JSON.parse(statusRun!.stdout) as StatusReport
       for (const [i, mesh] of meshes.entries()) {
         const { pod } = mc.pod(mesh)
@@ -218,6 +222,10 @@ describe('one verdict per workload certificate: status --workloads and chain POD
         assert.deepEqual([row.verdict!.status, row.verdict!.renewal?.state, row.verdict!.expiry.state], [verdict.status, verdict.renewal?.state, verdict.expiry.state], `${mesh} at NOW + ${hours}h`)
         const expectedState = hours >= 18 ? 'expired' : hours > (mesh === 'istio' ? 6 : 10.8) ? 'overdue' : 'scheduled'
         assert.equal(verdict.renewal?.state, expectedState, `${mesh} renewal at NOW + ${hours}h`)
+        const diagnosis = JSON.parse(diagnoseRuns[i]!.stdout) as { findings: Array<{ check: string; status: string }> }
+        const statusOf = (check: string) => diagnosis.findings.find((f) => f.check === check)?.status
+        assert.equal(statusOf('certificate.validity'), verdict.expiry.status, `${mesh} diagnose validity at NOW + ${hours}h`)
+        assert.equal(statusOf('certificate.rotation'), { scheduled: 'pass', renewed: 'pass', overdue: 'warn', expired: undefined }[expectedState], `${mesh} diagnose rotation at NOW + ${hours}h`)
       }
     }
   })
