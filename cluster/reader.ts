@@ -30,6 +30,8 @@ export const RESOURCES = {
   certificates: { group: 'cert-manager.io', version: 'v1', plural: 'certificates', namespaced: true },
   issuers: { group: 'cert-manager.io', version: 'v1', plural: 'issuers', namespaced: true },
   clusterissuers: { group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers', namespaced: false },
+  trustBundles: { group: 'trust.cert-manager.io', version: 'v1alpha1', plural: 'bundles', namespaced: false },
+  clusterBundles: { group: 'trust-manager.io', version: 'v1alpha2', plural: 'clusterbundles', namespaced: false },
 } as const satisfies Record<string, ResourceType>
 
 export interface ListOptions {

@@ -59,8 +59,8 @@ const STEPS: Step[] = [
     lines: ['A fake cluster with mesh CA material in every state `status` reports (expiring, expired, not Ready, stuck renewal, old', 'intermediate, broken chain, gateway problems). `load` needs no cluster.'],
     start: statusScenarioCluster,
     commands: (s) => [
-      { explain: 'Every mesh certificate in the cluster, soonest expiry first:', args: ['status', '-A', ...kube(s)], exit: 1, shows: ['FAIL ConfigMap shop/istio-ca-root-cert (root-cert.pem): root certificate expired', 'FAIL Certificate shop/stuck: renewal time', '18 certificates: 6 ok, 4 warning, 8 failing'] },
-      { explain: 'The same as Prometheus text exposition (first lines):', args: ['status', '-A', ...kube(s), '-o', 'prometheus'], exit: 1, head: 12, shows: ['# TYPE meshcert_certificate_expiry_timestamp_seconds gauge', 'meshcert_status_rows{status="fail"} 8'] },
+      { explain: 'Every mesh certificate in the cluster, soonest expiry first:', args: ['status', '-A', ...kube(s)], exit: 1, shows: ['FAIL ConfigMap shop/istio-ca-root-cert (root-cert.pem): root certificate expired', 'WARN Certificate shop/stuck: leaf certificate renewal by cert-manager is overdue', '18 certificates: 6 ok, 5 warning, 7 failing'] },
+      { explain: 'The same as Prometheus text exposition (first lines):', args: ['status', '-A', ...kube(s), '-o', 'prometheus'], exit: 1, head: 12, shows: ['# TYPE meshcert_certificate_expiry_timestamp_seconds gauge', 'meshcert_status_rows{status="fail"} 7'] },
       { explain: 'CA signing load for 5,000 workloads with 24h certificates:', args: ['load', '--workloads', '5000', '--ttl', '24h', '--rotate-at', '0.5'], exit: 0, shows: ['416.7', '6.944', '0.1157'] },
       { explain: 'Consul: 20,000 workloads with 1h certificates and a 400-pod Deployment:', args: ['load', '--workloads', '20000', '--ttl', '1h', '--mesh', 'consul', '--peak', '400'], exit: 0, shows: ['400 (--peak)', 'at 50/s signing takes 8s'] },
     ],

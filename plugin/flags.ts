@@ -24,13 +24,6 @@ export const atFlag = Flags.string({
   helpGroup: 'OUTPUT',
 })
 
-/** `--rotate-at F`: share of the lifetime after which rotation is due. */
-export const rotateAtFlag = Flags.string({
-  summary: 'Share of a certificate lifetime after which rotation is due, 0 < F < 1 (Istio rotates at 0.5).',
-  helpValue: 'FRACTION',
-  default: '0.5',
-})
-
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/
 
 /**

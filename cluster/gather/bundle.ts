@@ -1,8 +1,10 @@
 // What `bundle` reads from a cluster, for mesh/bundle-report: Istio's istio-ca-root-cert copies
 // (one LIST with a field selector across namespaces, not one GET per namespace), Linkerd's trust
 // roots and the anchors in its proxies' env (pods found by the injector's label, so un-meshed and
-// Istio pods are never listed), and the roots Consul dataplanes hold (one config dump per
-// namespace). For `bundle POD`: that pod's namespace copy and the roots its own proxy holds.
+// Istio pods are never listed), the roots Consul dataplanes hold (one config dump per
+// namespace), and trust-manager's bundles with their sources and namespace copies
+// (cluster/gather/trust-manager.ts). For `bundle POD`: that pod's namespace copy and the roots its
+// own proxy holds.
 import type { BundleInput, PemSource } from '../../mesh/bundle-report.js'
 import { consulConnectRoots } from '../../mesh/consul/index.js'
 import { detectMesh, noProxyError, type MeshName } from '../../mesh/detect.js'
@@ -13,6 +15,7 @@ import { fetchConfigDump } from '../portforward.js'
 import { ownerOf, parseTarget, requireRunning, resolvePod } from '../pods.js'
 import { RESOURCES, type ClusterReader } from '../reader.js'
 import type { OnProgress } from '../progress.js'
+import { gatherTrustBundles } from './trust-manager.js'
 import { proxyConfigDump } from './workload-chain.js'
 
 export interface BundleScope {
@@ -26,6 +29,8 @@ export interface BundleScope {
   warnDays?: number
   /** Told what is being read as it goes. */
   onProgress?: OnProgress
+  /** trust-manager's trust namespace (default cert-manager). */
+  trustNamespace?: string
 }
 
 function copySource(cm: KubeObject): PemSource {
@@ -103,6 +108,10 @@ export async function gatherBundleInput(reader: ClusterReader, scope: BundleScop
     progress({ step, done: proxiesRoots.length, total: perNamespace.size })
     input.consul = { proxies: proxiesRoots }
   }
+  progress({ step: 'listing trust-manager Bundles' })
+  const trust = await gatherTrustBundles(reader, { ...(ns ? { namespace: ns } : {}), trustNamespace: scope.trustNamespace ?? 'cert-manager' })
+  if (trust.observations.length) input.trustManager = trust.observations
+  if (trust.notes.length) input.notes = trust.notes
   return input
 }
 

@@ -1,5 +1,6 @@
 // What `kubectl meshcert status` reads, in the order the inventory needs it: the small objects
-// first (Issuers, Gateways, trust-bundle ConfigMaps, Certificates), then Secrets — the named mesh
+// first (Issuers, Gateways, trust-bundle ConfigMaps, trust-manager bundles with their sources and
+// copies, Certificates), then Secrets — the named mesh
 // CA Secrets by field selector, then every kubernetes.io/tls Secret a page at a time — and last the
 // gateway Secrets of other types that are still missing. Each page goes to mesh/status's collector
 // and is dropped, so at most one page of Secret bodies is held at a time.
@@ -9,6 +10,7 @@ import type { KubeObject as StatusObject } from '../../mesh/status/index.js'
 import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from '../reader.js'
 import { listPages, type PageOptions } from '../pager.js'
 import type { OnProgress } from '../progress.js'
+import { gatherTrustBundles } from './trust-manager.js'
 
 export const GATEWAY_TYPES: ResourceType[] = [
   { group: 'networking.istio.io', version: 'v1beta1', plural: 'gateways', namespaced: true },
@@ -25,6 +27,8 @@ export interface CollectOptions {
   now: Date
   thresholds: ExpiryThresholds
   allSecrets: boolean
+  /** trust-manager's trust namespace, where its bundles' sources live (default cert-manager). */
+  trustNamespace?: string
   pageSize?: number
   concurrency?: number
   /** `--workloads`: read meshed pods' workload certificates, this many per owner (0 = all). */
@@ -83,6 +87,9 @@ export async function collectStatus(reader: ClusterReader, options: CollectOptio
   await optional(RESOURCES.clusterissuers, 'cert-manager ClusterIssuers', (o) => collector.addIssuer(asStatusObject(o)))
   for (const type of GATEWAY_TYPES) await optional(type, `${type.group} Gateways`, (o) => collector.addGateway(asStatusObject(o), type.group))
   for (const name of TRUST_BUNDLE_CONFIGMAPS) await optional(RESOURCES.configmaps, `ConfigMaps ${name}`, (o) => collector.addTrustBundle(asStatusObject(o)), { fieldSelector: `metadata.name=${name}` })
+  const trust = await gatherTrustBundles(reader, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), trustNamespace: options.trustNamespace ?? 'cert-manager' })
+  trust.notes.forEach((n) => collector.addNote(n))
+  collector.addTrustManager(trust.observations)
   await optional(RESOURCES.certificates, 'cert-manager Certificates', (o) => collector.addCertificate(asStatusObject(o)))
 
   // Secrets: forbidden here is an error (exit 3) — status without Secrets would look falsely clean.

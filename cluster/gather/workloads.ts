@@ -48,14 +48,15 @@ async function readOne(reader: ClusterReader, pod: WorkloadPod, options: Workloa
   let report
   try {
     const chain = await readWorkloadChain(reader, `pod/${pod.name}`, pod.namespace, { mesh: pod.mesh })
-    report = await chainReport(chain.input, options.now, ROTATION_POINTS[pod.mesh])
+    // The proxy rotates its certificate at its mesh's rotation point: judged as `chain POD` judges it.
+    report = await chainReport({ ...chain.input, holder: { renewal: { by: pod.mesh } } }, options.now, ROTATION_POINTS[pod.mesh], { thresholds: options.thresholds })
   } catch (err) {
     if (!isMeshcertError(err)) throw err
     // Read, but nothing usable in it: the proxy has no certificate, which is a finding, not a gap.
     const noCertificate = (err.code === 'ERR_MESHCERT_CONFIG_DUMP' && /holds no certificate secrets/.test(err.message)) || (err.exitCode === 2 && err.code !== 'ERR_MESHCERT_NOT_FOUND')
     return { item: unreadWorkloadItem(pod, { message: err.message, ...(err.hint ? { hint: err.hint } : {}) }, noCertificate ? 'fail' : 'skip'), verified: false }
   }
-  const item = workloadItem(pod, report, options.now, options.thresholds)
+  const item = workloadItem(pod, report)
   return { item, verified: item.findings.some((f) => f.check === 'status.chain' && f.status !== 'skip') }
 }
 

@@ -16,7 +16,7 @@ export const CHECKS: readonly CheckDefinition[] = [
   { id: 'proxy.present', title: 'both workloads run a mesh proxy (istio-proxy, linkerd-proxy or consul-dataplane)', failureMeans: 'one side is not injected, so traffic leaves or arrives in plaintext and no policy applies' },
   { id: 'proxy.same-mesh', title: 'both workloads are in the same mesh', failureMeans: 'an Istio workload cannot complete mTLS with a Linkerd or Consul one' },
   { id: 'certificate.present', title: 'both proxies hold a workload certificate and it is ACTIVE', failureMeans: 'the proxy never got a certificate from its CA (istiod, istio-csr, linkerd-identity, Consul CA) or it is still WARMING' },
-  { id: 'certificate.validity', title: 'neither workload certificate is expired or not yet valid at the time of the check', failureMeans: 'rotation stopped or clocks are skewed' },
+  { id: 'certificate.validity', title: 'neither workload certificate is expired, not yet valid or inside its expiry warning window at the time of the check', failureMeans: 'rotation stopped or clocks are skewed' },
   { id: 'certificate.rotation', title: 'both workload certificates were renewed on schedule', failureMeans: 'a certificate past its renewal point was not replaced; it will expire' },
   { id: 'chain.src-verifies-at-dst', title: "SRC's certificate chain verifies against DST's trust bundle", failureMeans: 'DST will reject SRC as a client: a root or intermediate SRC chains to is missing from DST\'s bundle' },
   { id: 'chain.dst-verifies-at-src', title: "DST's certificate chain verifies against SRC's trust bundle", failureMeans: 'SRC will reject DST as a server: a root or intermediate DST chains to is missing from SRC\'s bundle' },

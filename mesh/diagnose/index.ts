@@ -8,5 +8,5 @@ export type { EnvoyTlsEvidenceOptions, TlsCounterSet, EnvoyTlsCounter } from './
 export { parsePrometheusText, linkerdProxyEvidence } from './linkerd-metrics.js'
 export type { PromSample, LinkerdEvidenceOptions } from './linkerd-metrics.js'
 export { authzFinding } from './engine-findings.js'
-export { workloadChecks, presentedIdentity, RENEWAL_POINT } from './workload-checks.js'
+export { workloadChecks, presentedIdentity } from './workload-checks.js'
 export type { Role, SideFacts, WorkloadCheckOptions, PemData, ProxyMaterial } from './workload-checks.js'

@@ -4,6 +4,7 @@
 import { certificateFacts, decodeCertificates, describeCertificate, diffBundles, judgeSvid, lifetime, parseSpiffeId, trustBundle, verifyChain, type CertificateFacts, type X509Certificate } from '../../pki/index.js'
 import { rfc3339, type Finding } from '../../core/index.js'
 import { MeshcertError } from '../../core/errors.js'
+import { judgeExpiry, judgeRenewal, ROTATION_POINTS } from '../judge.js'
 import type { MeshName } from '../detect.js'
 import { parseConsulIdentity } from '../consul/index.js'
 import { skipped, unread } from './result.js'
@@ -60,13 +61,6 @@ export interface WorkloadCheckOptions {
   /** Linkerd: the control plane namespace that appears in identities. */
   linkerdNamespace: string
 }
-
-/**
- * Where each mesh's proxy renews its certificate, as a share of the lifetime: Istio's
- * SECRET_GRACE_PERIOD_RATIO (0.5); the Linkerd proxy refreshes at 70%; Consul renews leaves at a
- * random point up to 90% of their lifetime.
- */
-export const RENEWAL_POINT: Record<MeshName, number> = { istio: 0.5, linkerd: 0.7, consul: 0.9 }
 
 /** A side's decoded certificate material (what the checks look at). */
 interface Decoded {
@@ -155,7 +149,9 @@ function presentCheck(side: SideFacts, d: Decoded): Finding {
   return { check: 'certificate.present', status: 'pass', subject, message: `${subject} holds ${d.leaf!.spiffeId ?? d.leaf!.sans.dns[0] ?? d.leaf!.subject} (${m.state}, serial ${d.leaf!.serialNumber})` }
 }
 
-// 3. certificate.validity, certificate.rotation
+// 3. certificate.validity, certificate.rotation: the certificate judge's expiry and rotation
+// verdicts (mesh/judge.ts, as `status` and `chain POD` give them), with the handshake's clock-skew
+// tolerance on top: within it, a validity edge is a warning, not a failure.
 function validityChecks(side: SideFacts, d: Decoded, o: WorkloadCheckOptions): Finding[] {
   const subject = label(side)
   const leaf = d.leaf!
@@ -165,21 +161,25 @@ function validityChecks(side: SideFacts, d: Decoded, o: WorkloadCheckOptions): F
   const at = rfc3339(o.now)
   const out: Finding[] = []
   const restartFix = `restart the workload so the proxy requests a new certificate: \`${restart(side)}\`; if it comes back expired, check the CA (${side.mesh === 'istio' ? 'istiod / istio-csr' : side.mesh === 'linkerd' ? 'linkerd-identity' : 'the Consul servers'})`
-  if (now > na + o.skewMs) {
-    out.push({ check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate expired at ${leaf.notAfter} (${ago(now - na)} before ${at})`, reason: 'the proxy stopped rotating its certificate; every peer rejects it', fix: restartFix, field: 'notAfter', value: leaf.notAfter })
-  } else if (now < nb - o.skewMs) {
-    out.push({ check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate is not valid before ${leaf.notBefore} (${ago(nb - now)} after ${at})`, reason: 'the CA clock runs ahead of the peers, or the certificate was issued for the future', fix: 'check the clocks of the CA and the nodes (NTP); the skew is larger than the tolerance', field: 'notBefore', value: leaf.notBefore })
-  } else if (now > na || now < nb) {
-    out.push({ check: 'certificate.validity', status: 'warn', subject, message: `${subject}'s workload certificate is within the clock-skew tolerance of its validity edge (${leaf.notBefore} – ${leaf.notAfter})`, reason: 'a peer whose clock differs by more than the tolerance rejects it', fix: restartFix })
+  const expiry = judgeExpiry({ role: 'workload', notBefore: nb, notAfter: na }, o.now)
+  const edge = { check: 'certificate.validity', status: 'warn' as const, subject, message: `${subject}'s workload certificate is within the clock-skew tolerance of its validity edge (${leaf.notBefore} – ${leaf.notAfter})`, reason: 'a peer whose clock differs by more than the tolerance rejects it', fix: restartFix }
+  if (expiry.state === 'expired') {
+    out.push(now - na <= o.skewMs ? edge : { check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate expired at ${leaf.notAfter} (${ago(now - na)} before ${at})`, reason: 'the proxy stopped rotating its certificate; every peer rejects it', fix: restartFix, field: 'notAfter', value: leaf.notAfter })
+  } else if (expiry.state === 'not-yet-valid') {
+    out.push(nb - now <= o.skewMs ? edge : { check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate is not valid before ${leaf.notBefore} (${ago(nb - now)} after ${at})`, reason: 'the CA clock runs ahead of the peers, or the certificate was issued for the future', fix: 'check the clocks of the CA and the nodes (NTP); the skew is larger than the tolerance', field: 'notBefore', value: leaf.notBefore })
+  } else if (expiry.state === 'expiring') {
+    out.push({ check: 'certificate.validity', status: 'warn', subject, message: `${subject}'s workload certificate ${expiry.message}`, reason: 'nothing has renewed it yet; when it expires, every peer rejects it', fix: restartFix, field: 'notAfter', value: leaf.notAfter, limit: expiry.window })
   } else {
     out.push({ check: 'certificate.validity', status: 'pass', subject, message: `${subject}'s workload certificate is valid from ${leaf.notBefore} to ${leaf.notAfter}` })
   }
-  const fraction = o.rotateAt ?? RENEWAL_POINT[side.mesh!]
+  if (expiry.state === 'expired') return out
+  const fraction = o.rotateAt ?? ROTATION_POINTS[side.mesh!]
   const life = lifetime({ notBefore: new Date(nb), notAfter: new Date(na) }, o.now, fraction)
-  if (now <= na && life.rotateAt.getTime() < now) {
-    out.push({ check: 'certificate.rotation', status: 'warn', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime and was due for renewal at ${rfc3339(life.rotateAt)} (${Math.round(fraction * 100)}% for ${side.mesh}), but it was not renewed`, reason: 'the proxy cannot reach its CA, or the CA refuses to sign; it will expire', fix: restartFix })
-  } else if (now <= na) {
-    out.push({ check: 'certificate.rotation', status: 'pass', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime; renewal is due at ${rfc3339(life.rotateAt)}` })
+  const rotation = judgeRenewal({ notBefore: nb, notAfter: na, renewal: { dueAt: life.rotateAt, by: `the ${side.mesh} proxy` } }, o.now)
+  if (rotation.state === 'overdue') {
+    out.push({ check: 'certificate.rotation', status: 'warn', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime and was due for renewal at ${rotation.dueAt} (${Math.round(fraction * 100)}% for ${side.mesh}), but it was not renewed`, reason: 'the proxy cannot reach its CA, or the CA refuses to sign; it will expire', fix: restartFix })
+  } else {
+    out.push({ check: 'certificate.rotation', status: 'pass', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime; renewal is due at ${rotation.dueAt}` })
   }
   return out
 }

@@ -3,13 +3,14 @@
 // page at a time (bodies are read, judged and dropped: only the rows are kept), then asks for the
 // report. Pure: no I/O, no clock (`now` is an option); chain verification runs with a bound on how
 // many are in flight.
-import { type X509Certificate } from '../../pki/index.js'
+import { verifyChain, type X509Certificate } from '../../pki/index.js'
 import { isMeshcertError, rfc3339, worstStatus, type Finding } from '../../core/index.js'
-import { certificateRecord, readyFinding, renewalFinding, secretMissingFinding, specMatchFinding, type CertificateRecord } from './certmanager.js'
-import { chainFinding, expiryFinding, renewFix, rowLabel } from './evaluate.js'
-import { gatewayTlsRefs, hostsCoverageFinding, keyFinding, type GatewayTlsRef } from './gateways.js'
-import { CertificateCache, configMapMaterialKind, dataText, firstKey, isLinkerdIdentity, secretMaterialKind, type Decoded, type KubeObject } from './material.js'
-import { DEFAULT_THRESHOLDS, formatThreshold } from './thresholds.js'
+import { chainFactsOf, DEFAULT_THRESHOLDS, formatThreshold, judgeCertificate, keyFactsOf, roleOfCertificate, unanchoredChain, type CertificateJudgeInput, type CertificateVerdict, type ChainFacts, type KeyFacts, type RenewalFacts } from '../judge.js'
+import { certificateRecord, readyFinding, secretMissingFinding, specMatchFinding, type CertificateRecord } from './certmanager.js'
+import { renewFix, rowLabel, verdictFindings } from './evaluate.js'
+import { gatewayTlsRefs, hostsCoverageFinding, type GatewayTlsRef } from './gateways.js'
+import { bundleRef, judgeTrustBundle, type TrustBundleObservation } from '../trustmanager/index.js'
+import { CertificateCache, configMapMaterialKind, dataText, firstKey, secretMaterialKind, type Decoded, type KubeObject } from './material.js'
 import type { ExpiryThresholds, StatusItem, StatusReport, StatusRole } from './types.js'
 
 export interface StatusOptions {
@@ -126,7 +127,47 @@ export class StatusCollector {
     if (!roots) return
     for (const root of roots) {
       this.addAnchor(root, `${base.namespace}/${base.name}`)
-      this.push(base, root, [this.expiry(base, root)])
+      this.judged({ ...base, role: roleOfCertificate(root.facts) }, root, {})
+    }
+  }
+
+  /**
+   * trust-manager bundles: a row for each bundle (its Synced condition and sources), and each
+   * root of each namespace copy as a row that also says whether the copy matches the sources.
+   * A copy that is also a mesh trust bundle ConfigMap already listed gets the finding on its rows.
+   */
+  addTrustManager(observations: readonly TrustBundleObservation[]): void {
+    for (const obs of observations) {
+      const judged = judgeTrustBundle(obs, this.now)
+      const ref = bundleRef(obs.bundle)
+      const own = judged.findings.filter((f) => f.check !== 'trustManager.target')
+      if (!own.length) own.push({ check: 'trustManager.sources', status: 'pass', subject: ref, message: `${obs.sources.length} source(s) holding ${judged.expected.length} certificate(s)` })
+      this.push({ kind: obs.bundle.kind, namespace: '', name: obs.bundle.name, role: 'root', source: 'trust-manager' }, undefined, own)
+      for (const copy of judged.copies) {
+        const rows = this.items.filter((i) => i.kind === copy.copy.kind && i.namespace === copy.copy.namespace && i.name === copy.copy.name && i.source !== 'trust-manager')
+        if (rows.length) {
+          for (const row of rows) {
+            row.findings.push({ ...copy.finding, subject: rowLabel(row.kind, row.namespace, row.name, row.key) })
+            row.status = worstStatus(row.findings)
+          }
+          continue
+        }
+        const key = obs.bundle.targets.find((t) => t.kind === copy.copy.kind)?.keys.find((k) => k.format === 'PEM')?.key
+        const base: RowBase = { kind: copy.copy.kind, namespace: copy.copy.namespace, name: copy.copy.name, ...(key ? { key } : {}), role: 'root', source: 'trust-manager' }
+        const subject = rowLabel(base.kind, base.namespace, base.name, base.key)
+        if (!copy.roots.length) {
+          this.push(base, undefined, [{ ...copy.finding, subject }])
+          continue
+        }
+        for (const facts of copy.roots) {
+          const decoded = this.anchors.get(facts.sha256Fingerprint)
+          const row = { ...base, role: roleOfCertificate(facts) }
+          const verdict = judgeCertificate({ role: row.role, notBefore: facts.notBefore, notAfter: facts.notAfter }, this.now, this.thresholds)
+          const judgedRow = verdictFindings(verdict, { subject, fix: renewFix(row.role, row.source, row.kind, `${row.namespace}/${row.name}`) })
+          const item = this.push(row, decoded, [judgedRow.expiry, { ...copy.finding, subject }], undefined, verdict)
+          if (!decoded) Object.assign(item, { subject: facts.subject, fingerprint: facts.sha256Fingerprint, notBefore: facts.notBefore, notAfter: facts.notAfter, expiresInSeconds: verdict.expiry.expiresInSeconds })
+        }
+      }
     }
   }
 
@@ -174,84 +215,72 @@ export class StatusCollector {
   // --- Secrets -------------------------------------------------------------------------------
 
   private async secret(secret: KubeObject): Promise<void> {
-    const ns = secret.metadata.namespace ?? ''
-    const key = objKey(ns, secret.metadata.name)
+    const key = objKey(secret.metadata.namespace, secret.metadata.name)
+    // A Certificate that writes this Secret makes its row a Certificate row, whatever it holds.
+    const record = this.pending.get(key)
+    if (record) this.pending.delete(key)
     switch (secretMaterialKind(secret)) {
       case 'istio-cacerts':
-        await this.istioCacerts(secret)
+        await this.caMaterial(secret, record, { certKeys: ['ca-cert.pem', 'tls.crt'], keyKeys: ['ca-key.pem', 'tls.key'], rootKeys: ['root-cert.pem', 'ca.crt'], chainKeys: ['cert-chain.pem'], source: 'istio', rootRows: true })
         break
       case 'istio-ca-secret':
-        await this.caSecret(secret, ['ca-cert.pem', 'tls.crt'], 'istio')
+        await this.caMaterial(secret, record, { certKeys: ['ca-cert.pem', 'tls.crt'], keyKeys: ['ca-key.pem', 'tls.key'], rootKeys: ['ca.crt'], chainKeys: [], source: 'istio', rootRows: false })
         break
       case 'linkerd-issuer':
-        await this.caSecret(secret, ['crt.pem', 'tls.crt'], 'linkerd')
+        await this.caMaterial(secret, record, { certKeys: ['crt.pem', 'tls.crt'], keyKeys: ['key.pem', 'tls.key'], rootKeys: ['ca.crt'], chainKeys: [], source: 'linkerd', rootRows: false })
         break
       default:
-        await this.tlsSecret(secret, key)
+        await this.tlsSecret(secret, key, record)
     }
     const refs = this.gatewayRefs.get(key)
     if (refs) for (const ref of refs) await this.gatewaySecret(ref, secret)
   }
 
-  private async istioCacerts(secret: KubeObject): Promise<void> {
+  /** A mesh CA Secret (Istio cacerts / istio-ca-secret, Linkerd's issuer): its roots and its signing certificate. */
+  private async caMaterial(secret: KubeObject, record: CertificateRecord | undefined, spec: { certKeys: string[]; keyKeys: string[]; rootKeys: string[]; chainKeys: string[]; source: string; rootRows: boolean }): Promise<void> {
     const ns = secret.metadata.namespace ?? ''
-    const issuerKey = firstKey(secret, ['ca-cert.pem', 'tls.crt'])
-    const rootKey = firstKey(secret, ['root-cert.pem', 'ca.crt'])
-    const rootBase: RowBase = { kind: 'Secret', namespace: ns, name: secret.metadata.name, key: rootKey ?? 'root-cert.pem', role: 'root', source: 'istio' }
+    const name = secret.metadata.name
+    const rootKey = firstKey(secret, spec.rootKeys)
+    const rootBase: RowBase = { kind: 'Secret', namespace: ns, name, key: rootKey ?? spec.rootKeys[0]!, role: 'root', source: spec.source }
     const roots = rootKey ? this.decodeField(secret, rootKey, rootBase) : undefined
-    for (const root of roots ?? []) {
-      this.addAnchor(root, `${ns}/${secret.metadata.name}`)
-      this.push(rootBase, root, [this.expiry(rootBase, root)])
+    if (spec.rootRows) {
+      for (const root of roots ?? []) {
+        this.addAnchor(root, `${ns}/${name}`)
+        this.judged({ ...rootBase, role: roleOfCertificate(root.facts) }, root, {})
+      }
     }
-    if (!issuerKey) {
-      this.push({ ...rootBase, key: 'ca-cert.pem', role: 'issuer' }, undefined, [{ check: 'status.decode', status: 'fail', subject: rowLabel('Secret', ns, secret.metadata.name), message: 'Secret cacerts has neither ca-cert.pem nor tls.crt', fix: 'create cacerts with ca-cert.pem, ca-key.pem, root-cert.pem and cert-chain.pem (istioctl docs: "Plug in CA Certificates")' }])
+    const certKey = firstKey(secret, spec.certKeys)
+    const base: RowBase = record ? { kind: 'Certificate', namespace: ns, name: record.name, role: 'issuer', source: spec.source } : { kind: 'Secret', namespace: ns, name, key: certKey ?? spec.certKeys[0]!, role: 'issuer', source: spec.source }
+    if (!certKey) {
+      this.push(base, undefined, [{ check: 'status.decode', status: 'fail', subject: rowLabel('Secret', ns, name), message: `Secret ${name} has none of ${spec.certKeys.join(', ')}`, fix: spec.source === 'istio' && spec.rootRows ? 'create cacerts with ca-cert.pem, ca-key.pem, root-cert.pem and cert-chain.pem (istio docs: "Plug in CA Certificates")' : `write the CA certificate under ${spec.certKeys.join(' or ')}` }], record)
       return
     }
-    const base: RowBase = { ...rootBase, key: issuerKey, role: 'issuer' }
-    const chain = this.decodeField(secret, issuerKey, base)
+    const chain = this.decodeField(secret, certKey, base, record)
     if (!chain) return
-    const extra = firstKey(secret, ['cert-chain.pem']) ? (this.decodeField(secret, 'cert-chain.pem', { ...base, key: 'cert-chain.pem' }) ?? []) : []
-    await this.caRow(base, dedupe([...chain, ...extra]), roots ?? [], rootKey ?? 'no root-cert.pem')
+    const extra = spec.chainKeys.filter((k) => firstKey(secret, [k])).flatMap((k) => this.decodeField(secret, k, { ...base, key: k }) ?? [])
+    const { roots: anchors, from } = this.rootsFor(chain, roots, rootKey ? `${rowLabel('Secret', ns, name)} ${rootKey}` : undefined)
+    await this.caRow(base, dedupe([...chain, ...extra]), anchors, from, this.keyOf(secret, spec.keyKeys, chain[0]!), record, secret)
   }
 
-  private async caSecret(secret: KubeObject, certKeys: string[], source: string): Promise<void> {
-    const ns = secret.metadata.namespace ?? ''
-    const key = firstKey(secret, certKeys)
-    const base: RowBase = { kind: 'Secret', namespace: ns, name: secret.metadata.name, key: key ?? certKeys[0]!, role: 'issuer', source }
-    if (!key) {
-      this.push(base, undefined, [{ check: 'status.decode', status: 'fail', subject: rowLabel('Secret', ns, base.name), message: `Secret has none of ${certKeys.join(', ')}`, fix: `write the CA certificate under ${certKeys.join(' or ')}` }])
-      return
-    }
-    const chain = this.decodeField(secret, key, base)
-    if (!chain) return
-    const caCrt = firstKey(secret, ['ca.crt']) ? this.decodeField(secret, 'ca.crt', { ...base, key: 'ca.crt' }) : undefined
-    const { roots, from } = this.rootsFor(chain, caCrt)
-    await this.caRow(base, chain, roots, from)
-  }
-
-  /** A CA certificate's row: role by self-signature, expiry against the CA window, chain verified. */
-  private async caRow(base: RowBase, chain: Decoded[], roots: Decoded[] | X509Certificate[], rootsFrom: string): Promise<void> {
+  /** A CA certificate's row: role by self-signature, its verdict (expiry, renewal, key, chain), cert-manager's own checks. */
+  private async caRow(base: RowBase, chain: Decoded[], roots: X509Certificate[], rootsFrom: string, key: KeyFacts | undefined, record?: CertificateRecord, secret?: KubeObject): Promise<void> {
     const head = chain[0]!
     const role: StatusRole = head.facts.selfSigned ? 'root' : base.role
     const row = { ...base, role }
     this.recordCa(head, `${base.namespace}/${base.name}`)
-    const findings = [this.expiry(row, head)]
-    if (role !== 'root') findings.push(await this.chain(row, chain, roots, rootsFrom, 'fail'))
-    else this.addAnchor(head, `${base.namespace}/${base.name}`)
-    this.push(row, head, findings)
+    if (role === 'root') this.addAnchor(head, `${base.namespace}/${base.name}`)
+    const chainFacts = role === 'root' ? undefined : await this.chainFacts(chain, roots, rootsFrom)
+    this.judged(row, head, { ...(chainFacts ? { chain: chainFacts } : {}), ...(key ? { key } : {}) }, record, secret)
   }
 
-  private async tlsSecret(secret: KubeObject, key: string): Promise<void> {
-    const record = this.pending.get(key)
+  private async tlsSecret(secret: KubeObject, key: string, record: CertificateRecord | undefined): Promise<void> {
     const certKey = firstKey(secret, ['tls.crt', 'cert'])
-    const managed = record !== undefined
-    if (record) this.pending.delete(key)
     const ns = secret.metadata.namespace ?? ''
     if (!certKey) {
       if (record) this.unmatchedCertificate(record)
       return
     }
-    const base: RowBase = managed
+    const base: RowBase = record
       ? { kind: 'Certificate', namespace: ns, name: record.name, role: 'leaf', source: 'cert-manager' }
       : { kind: 'Secret', namespace: ns, name: secret.metadata.name, key: certKey, role: 'leaf', source: secret.metadata.annotations?.['cert-manager.io/certificate-name'] ? 'cert-manager' : 'kubernetes' }
     const chain = this.decodeField(secret, certKey, base, record)
@@ -259,48 +288,57 @@ export class StatusCollector {
     const head = chain[0]!
     const caCrtKey = firstKey(secret, ['ca.crt', 'cacert'])
     const caCrt = caCrtKey ? this.decodeField(secret, caCrtKey, { ...base, key: caCrtKey }) : undefined
-    const { roots, from } = this.rootsFor(chain, caCrt)
+    const { roots, from } = this.rootsFor(chain, caCrt, caCrtKey)
     if (head.facts.isCA) {
       const issuer = this.issuerSecrets.has(key) || this.issuerSecrets.has(`*/${secret.metadata.name}`)
-      const row = { ...base, role: (head.facts.selfSigned ? 'root' : issuer ? 'issuer' : 'intermediate') as StatusRole }
-      this.recordCa(head, key)
-      const findings = [this.expiry(row, head), ...(record ? this.certificateFindings(record, head, secret) : [])]
-      if (row.role !== 'root') findings.push(await this.chain(row, chain, roots, from, 'fail'))
-      this.push(row, head, findings, record)
+      await this.caRow({ ...base, role: issuer ? 'issuer' : 'intermediate' }, chain, roots, from, this.keyOf(secret, ['tls.key'], head), record, secret)
       return
     }
-    if (!managed && !this.allSecrets) return
-    const role: StatusRole = this.gatewayRefs.has(key) ? 'gateway' : head.facts.spiffeId || head.facts.sans.dns.some(isLinkerdIdentity) ? 'workload' : 'leaf'
-    const row = { ...base, role }
-    const findings = [this.expiry(row, head), ...(record ? this.certificateFindings(record, head, secret) : [])]
-    findings.push(await this.chain(row, chain, roots, from, role === 'gateway' ? 'fail' : 'warn'))
-    const item = this.push(row, head, findings, record)
+    if (!record && !this.allSecrets) return
+    const gateway = this.gatewayRefs.has(key)
+    const role: StatusRole = gateway ? 'gateway' : roleOfCertificate(head.facts)
+    // Keys are compared where a mismatch breaks what the row is for: CA material and what gateways serve.
+    const keyFacts = gateway ? this.keyOf(secret, ['tls.key', 'key'], head) : undefined
+    const item = this.judged({ ...base, role }, head, { chain: await this.chainFacts(chain, roots, from), ...(keyFacts ? { key: keyFacts } : {}) }, record, secret)
     const intermediates = chain.slice(1).filter((d) => d.facts.isCA && !d.facts.selfSigned)
     if (intermediates.length) {
       this.intermediateChecks.push({ item, intermediates: intermediates.map((d) => ({ subject: d.facts.subject, fingerprint: d.facts.sha256Fingerprint, notBefore: Date.parse(d.facts.notBefore), notAfter: d.facts.notAfter })) })
     }
   }
 
-  private certificateFindings(record: CertificateRecord, head: Decoded, secret: KubeObject): Finding[] {
-    const subject = rowLabel('Certificate', record.namespace, record.name)
-    const out = [readyFinding(record, subject)]
-    const renewal = renewalFinding(record, new Date(head.facts.notBefore), this.now, subject)
-    if (renewal) out.push(renewal)
-    out.push(specMatchFinding(record, head.facts, secret.metadata.annotations ?? {}, subject))
-    return out
+  /**
+   * Judge a row's certificate (mesh/judge.ts) and push the row: the verdict's parts as findings,
+   * with cert-manager's own checks when a Certificate writes the Secret.
+   */
+  private judged(row: RowBase, head: Decoded, parts: Pick<CertificateJudgeInput, 'chain' | 'key'>, record?: CertificateRecord, secret?: KubeObject, extra: { before?: Finding[]; after?: Finding[]; renewal?: RenewalFacts } = {}): StatusItem {
+    const subject = rowLabel(row.kind, row.namespace, row.name, row.key)
+    const renewal = extra.renewal ?? (record?.renewalTime ? { dueAt: record.renewalTime, by: 'cert-manager' } : undefined)
+    const verdict = judgeCertificate({ role: row.role, notBefore: head.facts.notBefore, notAfter: head.facts.notAfter, ...parts, ...(renewal ? { renewal } : {}) }, this.now, this.thresholds, row.kind === 'Gateway' ? `the Secret ${row.key?.replace(/^secret\//, '')}` : `Secret ${row.namespace}/${secret?.metadata.name ?? row.name}`)
+    const judged = verdictFindings(verdict, { subject, fix: renewFix(row.role, row.source, row.kind, `${row.namespace}/${row.name}`), ...(row.kind === 'Gateway' ? { keyCheck: 'gateway.key-matches' } : {}) })
+    const findings: Finding[] = [...(extra.before ?? []), judged.expiry]
+    if (record) findings.push(readyFinding(record, rowLabel('Certificate', record.namespace, record.name)))
+    if (judged.renewal) findings.push(judged.renewal)
+    if (record && secret) findings.push(specMatchFinding(record, head.facts, secret.metadata.annotations ?? {}, rowLabel('Certificate', record.namespace, record.name)))
+    if (judged.key) findings.push(judged.key)
+    findings.push(...(extra.after ?? []))
+    if (judged.chain) findings.push(judged.chain)
+    return this.push(row, head, findings, record, verdict)
   }
 
   private unmatchedCertificate(record: CertificateRecord): void {
     const subject = rowLabel('Certificate', record.namespace, record.name)
     const base: RowBase = { kind: 'Certificate', namespace: record.namespace, name: record.name, role: record.isCA ? 'issuer' : 'leaf', source: 'cert-manager' }
     const findings: Finding[] = [readyFinding(record, subject), secretMissingFinding(record, subject)]
+    let verdict: CertificateVerdict | undefined
     if (record.notAfter) {
-      const validity = { notBefore: new Date(record.notBefore ?? record.notAfter), notAfter: new Date(record.notAfter) }
-      findings.unshift(expiryFinding(validity, base.role, this.now, this.thresholds, subject, renewFix(base.role, base.source, 'Certificate', `${record.namespace}/${record.name}`)))
-      const renewal = renewalFinding(record, record.notBefore ? new Date(record.notBefore) : undefined, this.now, subject)
-      if (renewal) findings.push(renewal)
+      // What the Certificate's status says the last issued certificate was: dates and renewal time.
+      const notBefore = record.notBefore ?? record.notAfter
+      verdict = judgeCertificate({ role: base.role, notBefore, notAfter: record.notAfter, ...(record.renewalTime ? { renewal: { dueAt: record.renewalTime, by: 'cert-manager' } } : {}) }, this.now, this.thresholds)
+      const judged = verdictFindings(verdict, { subject, fix: renewFix(base.role, base.source, 'Certificate', `${record.namespace}/${record.name}`) })
+      findings.unshift(judged.expiry)
+      if (judged.renewal) findings.push(judged.renewal)
     }
-    const item = this.push(base, undefined, findings, record)
+    const item = this.push(base, undefined, findings, record, verdict)
     if (record.notAfter) {
       item.notAfter = rfc3339(new Date(record.notAfter))
       item.expiresInSeconds = Math.floor((Date.parse(record.notAfter) - this.now.getTime()) / 1000)
@@ -323,23 +361,24 @@ export class StatusCollector {
     const keyName = secret.data?.['tls.key'] !== undefined ? 'tls.key' : 'key'
     const caKey = firstKey(secret, ['ca.crt', 'cacert'])
     const caCrt = caKey ? this.decodeField(secret, caKey, { ...base, key: caKey }) : undefined
-    const { roots, from } = this.rootsFor(chain, caCrt)
-    const findings: Finding[] = [
-      { check: 'gateway.secret-exists', status: 'pass', subject, message: `Secret ${ref.secretNamespace}/${ref.secretName} exists in the gateway's namespace` },
-      this.expiry(base, head),
-      keyFinding(head.cert, dataText(secret, keyName), keyName, subject),
-      hostsCoverageFinding(ref.hosts, head.facts.sans.dns, subject),
-      await this.chain(base, chain, roots, from, 'fail'),
-    ]
+    const { roots, from } = this.rootsFor(chain, caCrt, caKey)
+    const keyFacts = this.keyOf(secret, [keyName], head)
+    const noKey: Finding[] = keyFacts ? [] : [{ check: 'gateway.key-matches', status: 'fail', subject, message: `the Secret has no private key (${keyName})`, reason: 'the gateway cannot serve TLS without it', fix: 'write the key under tls.key (or key for Istio generic Secrets)' }]
     const cert = this.certificateBySecret.get(objKey(ref.secretNamespace, ref.secretName))
+    const after: Finding[] = [...noKey, hostsCoverageFinding(ref.hosts, head.facts.sans.dns, subject)]
+    const item = this.judged(base, head, { chain: await this.chainFacts(chain, roots, from), ...(keyFacts ? { key: keyFacts } : {}) }, undefined, secret, {
+      before: [{ check: 'gateway.secret-exists', status: 'pass', subject, message: `Secret ${ref.secretNamespace}/${ref.secretName} exists in the gateway's namespace` }],
+      after,
+      ...(cert?.renewalTime ? { renewal: { dueAt: cert.renewalTime, by: 'cert-manager' } } : {}),
+    })
     if (cert) {
-      findings.push(
+      item.findings.push(
         cert.ready === 'True'
           ? { check: 'gateway.certificate-ready', status: 'pass', subject, message: `Certificate ${cert.name} behind the Secret is Ready${cert.renewalTime ? `, renewal at ${cert.renewalTime}` : ''}` }
           : { check: 'gateway.certificate-ready', status: 'fail', subject, message: `Certificate ${cert.name} behind the Secret is not Ready (${cert.reason ?? cert.ready})`, reason: 'the gateway keeps serving the old certificate until it expires', fix: `cmctl status certificate ${cert.name} -n ${ref.secretNamespace}` },
       )
+      item.status = worstStatus(item.findings)
     }
-    this.push(base, head, findings)
   }
 
   private missingGatewaySecret(ref: GatewayTlsRef): void {
@@ -374,32 +413,30 @@ export class StatusCollector {
     }
   }
 
-  private rootsFor(chain: Decoded[], caCrt: Decoded[] | undefined): { roots: X509Certificate[]; from: string } {
-    if (caCrt?.length) return { roots: caCrt.map((d) => d.cert), from: 'ca.crt' }
+  /** The private key of `keys` compared with the certificate; undefined when the Secret holds none. */
+  private keyOf(secret: KubeObject, keys: string[], head: Decoded): KeyFacts | undefined {
+    const keyName = firstKey(secret, keys)
+    const pem = keyName ? dataText(secret, keyName) : undefined
+    return pem === undefined ? undefined : keyFactsOf(pem, head.cert)
+  }
+
+  /** The anchors to verify a chain against: the Secret's own roots (`rootsName`), else a self-signed root in the chain, else the mesh's bundles. */
+  private rootsFor(chain: Decoded[], ownRoots: Decoded[] | undefined, rootsName = 'ca.crt'): { roots: X509Certificate[]; from: string } {
+    if (ownRoots?.length) return { roots: ownRoots.map((d) => d.cert), from: rootsName }
     const self = chain.filter((d) => d.facts.selfSigned)
     if (self.length) return { roots: self.map((d) => d.cert), from: 'the self-signed root in the chain' }
     const top = chain[chain.length - 1]!
     const named = [...this.anchors.values()].filter((a) => a.facts.subject === top.facts.issuer)
     if (named.length) return { roots: named.map((d) => d.cert), from: 'the mesh trust bundles' }
-    return { roots: [], from: `no ca.crt, no self-signed root and no mesh root named "${top.facts.issuer}"` }
+    return { roots: [], from: `no ${rootsName}, no self-signed root and no mesh root named "${top.facts.issuer}"` }
   }
 
-  private async chain(row: RowBase, chain: Decoded[], roots: Decoded[] | X509Certificate[], from: string, severity: 'fail' | 'warn'): Promise<Finding> {
-    const rootCerts = roots.map((r) => ('cert' in r ? r.cert : r))
-    const judged = await chainFinding(chain.map((d) => d.cert), rootCerts, this.now, rowLabel(row.kind, row.namespace, row.name, row.key), severity, from)
-    if (judged.verified) this.chainsVerified++
-    return judged.finding
-  }
-
-  private expiry(row: RowBase, cert: Decoded): Finding {
-    return expiryFinding(
-      { notBefore: new Date(cert.facts.notBefore), notAfter: new Date(cert.facts.notAfter) },
-      row.role,
-      this.now,
-      this.thresholds,
-      rowLabel(row.kind, row.namespace, row.name, row.key),
-      renewFix(row.role, row.source, row.kind, `${row.namespace}/${row.name}`),
-    )
+  /** Verify once (counted), and keep the outcome as facts for the judge. */
+  private async chainFacts(chain: Decoded[], roots: X509Certificate[], from: string): Promise<ChainFacts> {
+    if (!roots.length) return unanchoredChain(from)
+    this.chainsVerified++
+    const verification = await verifyChain({ certificates: chain.map((d) => d.cert), roots, now: this.now, leaf: chain[0]!.cert })
+    return chainFactsOf(verification, from)
   }
 
   private addAnchor(root: Decoded, where: string): void {
@@ -433,8 +470,8 @@ export class StatusCollector {
     }
   }
 
-  private push(base: RowBase, cert: Decoded | undefined, findings: Finding[], record?: CertificateRecord): StatusItem {
-    const item: StatusItem = { kind: base.kind, namespace: base.namespace, name: base.name, ...(base.key ? { key: base.key } : {}), role: base.role, source: base.source, status: worstStatus(findings), findings }
+  private push(base: RowBase, cert: Decoded | undefined, findings: Finding[], record?: CertificateRecord, verdict?: CertificateVerdict): StatusItem {
+    const item: StatusItem = { kind: base.kind, namespace: base.namespace, name: base.name, ...(base.key ? { key: base.key } : {}), role: base.role, source: base.source, status: worstStatus(findings), ...(verdict ? { verdict } : {}), findings }
     if (cert) {
       item.subject = cert.facts.subject
       item.fingerprint = cert.facts.sha256Fingerprint

@@ -53,6 +53,8 @@ function rootsPhrase(chain: ChainResult): string {
       return `against the trust bundle ${chain.roots.from.join(', ')} (${count})`
     case 'config-dump':
       return `against the dump's ${chain.roots.from.join(', ')} (${count})`
+    case 'namespace':
+      return `against the namespace's roots in ${chain.roots.from.join(', ')} (${count})`
     case 'self-signed-in-input':
       return `against its own self-signed certificate(s) (${count}; no trust bundle given)`
     case 'none':

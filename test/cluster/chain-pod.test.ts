@@ -78,7 +78,7 @@ describe('kubectl meshcert chain POD against a fake cluster (the built CLI)', fu
   it('a pod together with -f is bad usage (exit 2)', async function () {
     const run = await runCli(['chain', 'web', '-f', 'chain.pem', ...kc])
     assert.equal(run.code, 2)
-    assert.match(run.stderr, /give either a pod \(web\) or -f\/--config-dump\/--trust-bundle, not both/)
+    assert.match(run.stderr, /give either a target \(web\) or -f\/--config-dump, not both/)
   })
 
   it('a proxy whose admin port is not answering exits 3 and names the pod and port', async function () {

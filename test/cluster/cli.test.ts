@@ -141,13 +141,13 @@ describe('kubectl meshcert ca against a fake cluster (the built CLI)', function 
     assert.equal(run.code, 0)
     const report = JSON.parse(run.stdout) as CaReport
     const warn = report.findings.find((f) => f.check === 'ca.issuer.validity' && f.status === 'warn')!
-    assert.match(warn.message, /335 days left, less than 400/)
+    assert.match(warn.message, /expires at 2027-05-02T12:00:00Z \(in 335d\), within its 400d warning window \(CA material\)/)
   })
 
   it('--warn with a bad value is bad usage (exit 2)', async () => {
     const run = await runCli(['ca', '--warn', 'soon', '--kubeconfig', '/nonexistent'])
     assert.equal(run.code, 2)
-    assert.match(run.stderr, /--warn "soon" is not a number of days/)
+    assert.match(run.stderr, /--warn "soon" is not a duration/)
   })
 })
 

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { filesScenario, meshScenario, MESH_ROTATION, offlineScenario, pairScenario, statusScenarioCluster, workloadsScenario, type Scenario } from '../../demo/scenarios.js'
 import { auditObjects } from '../cluster/audit-scenario.js'
 import { meshCluster } from '../cluster/support.js'
+import { trustManagerRotation } from '../cluster/trust-manager-scenario.js'
 import { mergedKubeconfig, startFakeCluster } from '../fakecluster/index.js'
 import { NOW, resetSerialNumbers } from '../support/certs.js'
 import { fixturePath, hasFixtures, repoRoot } from '../support/fixtures.js'
@@ -91,6 +92,13 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
   'istio-samples': {
     about: "Istio's sample plug-in CA (samples/certs): workload-foo-cert.pem (leaf and intermediate), root-cert.pem",
     ...fixtureFiles({ 'workload-foo-cert.pem': 'certs/istio-samples/workload-foo-cert.pem', 'root-cert.pem': 'certs/istio-samples/root-cert.pem' }),
+  },
+  'trust-manager': {
+    about: 'a fake cluster mid root rotation distributed by trust-manager: a Bundle whose copies are in sync, stale and missing, and a ClusterBundle (test/cluster/trust-manager-scenario.ts)',
+    start: async () => {
+      const { cluster } = await trustManagerRotation()
+      return { cwd: repoRoot, env: { KUBECONFIG: cluster.kubeconfigPath }, kubeconfig: cluster.kubeconfigPath, at: NOW, close: () => cluster.close() }
+    },
   },
   audit: {
     about: 'a fake cluster with a strict MeshCertPolicy and one bad object of each family beside good ones (test/cluster/audit-scenario.ts)',

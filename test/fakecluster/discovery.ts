@@ -147,6 +147,21 @@ export function builtinResources(): ResourceType[] {
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'Gateway', 'gateways', true, { shortNames: ['gtw'], categories: ['gateway-api'], subresources: ['status'] }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'GatewayClass', 'gatewayclasses', false, { shortNames: ['gc'], categories: ['gateway-api'], subresources: ['status'] }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'HTTPRoute', 'httproutes', true, { categories: ['gateway-api'], subresources: ['status'] }),
+    // cert-manager/trust-manager deploy/crds: both cluster-scoped, with the printer columns of their CRDs.
+    r('trust.cert-manager.io', ['v1alpha1'], 'Bundle', 'bundles', false, {
+      subresources: ['status'],
+      printerColumns: [
+        { name: 'ConfigMap Target', type: 'string', jsonPath: '.spec.target.configMap.key', description: 'Bundle ConfigMap Target Key' },
+        { name: 'Secret Target', type: 'string', jsonPath: '.spec.target.secret.key', description: 'Bundle Secret Target Key' },
+        { name: 'Synced', type: 'string', jsonPath: readyCondition('status', 'Synced') },
+        { name: 'Reason', type: 'string', jsonPath: readyCondition('reason', 'Synced') },
+        age(),
+      ],
+    }),
+    r('trust-manager.io', ['v1alpha2'], 'ClusterBundle', 'clusterbundles', false, {
+      subresources: ['status'],
+      printerColumns: [{ name: 'Synced', type: 'string', jsonPath: readyCondition('status', 'Synced') }, { name: 'Reason', type: 'string', jsonPath: readyCondition('reason', 'Synced') }, age()],
+    }),
   ]
 }
 
