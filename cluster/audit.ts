@@ -7,6 +7,7 @@
 import { isMeshcertError, MeshcertError } from '../core/errors.js'
 import { AuditCollector, coveredKinds, validatePolicy, type AuditKind, type AuditReport, type MeshCertPolicy } from '../policies/index.js'
 import { listPages } from './pager.js'
+import type { OnProgress } from './progress.js'
 import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from './reader.js'
 
 /** A kind the engine judges and where the API serves it: versions in the order they are tried. */
@@ -58,6 +59,8 @@ export interface CollectAuditOptions {
   /** The webhook's own namespace: never judged. */
   ownNamespace?: string
   pageSize?: number
+  /** Told which kind is being read, n of m. */
+  onProgress?: OnProgress
 }
 
 /** Is this error "the API has no such resource" (CRD not installed)? */
@@ -79,6 +82,9 @@ export async function collectAudit(reader: ClusterReader, options: CollectAuditO
   const limit = options.pageSize ?? 500
   const kinds: AuditKind[] = []
   const selector = options.labelSelector ? { labelSelector: options.labelSelector } : {}
+  const progress = options.onProgress ?? (() => {})
+  const audited = AUDITED_TYPES.filter((t) => t.namespaced || options.namespace === undefined)
+  progress({ step: 'reading Namespaces', done: 0, total: audited.length })
 
   // Namespaces first: their labels reach the injection rules of the objects in them.
   const namespaceType = AUDITED_TYPES[0]!
@@ -107,6 +113,7 @@ export async function collectAudit(reader: ClusterReader, options: CollectAuditO
 
   for (const type of AUDITED_TYPES.slice(1)) {
     if (!type.namespaced && options.namespace !== undefined) continue
+    progress({ step: `reading ${type.kind}s`, done: kinds.length, total: audited.length })
     let objects = 0
     let served: string | undefined
     for (const version of type.versions) {
@@ -126,6 +133,7 @@ export async function collectAudit(reader: ClusterReader, options: CollectAuditO
     }
     kinds.push({ group: type.group, version: served ?? type.versions[0]!, kind: type.kind, objects, served: served !== undefined })
   }
+  progress({ step: 'reading every audited kind', done: audited.length, total: audited.length })
   return collector.finish({ ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), policySource: options.policySource, kinds })
 }
 

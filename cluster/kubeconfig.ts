@@ -3,7 +3,7 @@
 // in-cluster service account — then --context, else the current context, and the namespace of
 // that context unless -n is given.
 import type { KubeConfig } from '@kubernetes/client-node'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ClusterAccessError, MeshcertError } from '../core/errors.js'
@@ -27,6 +27,15 @@ export interface LoadedKubeconfig {
   source: string
 }
 
+/** Why `path` cannot be a kubeconfig before YAML is even tried (a directory, empty, binary). */
+function notAKubeconfig(path: string): string | undefined {
+  if (statSync(path).isDirectory()) return 'is a directory, not a file'
+  const bytes = readFileSync(path)
+  if (bytes.toString('utf8').trim() === '') return 'is empty'
+  if (bytes.includes(0)) return 'is binary data, not a kubeconfig (YAML)'
+  return undefined
+}
+
 export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<LoadedKubeconfig> {
   const { KubeConfig } = await import('@kubernetes/client-node')
   const env = options.env ?? process.env
@@ -37,6 +46,8 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<L
       if (!existsSync(options.kubeconfig)) {
         throw new MeshcertError('ERR_MESHCERT_INPUT', `--kubeconfig ${options.kubeconfig}: no such file`, 'check the path, or leave --kubeconfig out to use $KUBECONFIG or ~/.kube/config')
       }
+      const unusable = notAKubeconfig(options.kubeconfig)
+      if (unusable) throw new MeshcertError('ERR_MESHCERT_INPUT', `--kubeconfig ${options.kubeconfig} ${unusable}`, 'pass the kubeconfig file (`kubectl config view --raw > FILE` writes one), or leave --kubeconfig out to use $KUBECONFIG or ~/.kube/config')
       kc.loadFromFile(options.kubeconfig)
       source = `--kubeconfig ${options.kubeconfig}`
     } else if (env.KUBECONFIG) {
@@ -70,6 +81,9 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<L
     throw new MeshcertError('ERR_MESHCERT_INPUT', `cannot read the kubeconfig ${where}: ${(err as Error).message.split('\n')[0]}`, 'check that the file is a valid kubeconfig: `kubectl config view`', { cause: err })
   }
 
+  if (kc.getContexts().length === 0 && kc.getClusters().length === 0) {
+    throw new MeshcertError('ERR_MESHCERT_INPUT', `${source} holds no contexts and no clusters: it is not a kubeconfig`, 'pass the kubeconfig file (`kubectl config view --raw > FILE` writes one)')
+  }
   if (options.context !== undefined) {
     if (!kc.getContextObject(options.context)) {
       const known = kc.getContexts().map((c) => c.name)

@@ -89,6 +89,7 @@ export function parseThreshold(value: string, flag: string): number {
   const bad = (why: string) =>
     new MeshcertError('ERR_MESHCERT_DURATION', `${flag} ${JSON.stringify(value)} is not a duration: ${why}`, `give days or a Go duration, e.g. ${flag} 30d, ${flag} 720h or ${flag} 1d12h`)
   if (/^\d+(?:\.\d+)?$/.test(text)) return Number(text) * DAY_MS
+  if (text.startsWith('-')) throw bad('it must not be negative')
   const days = DAYS_PREFIX.exec(text)
   let ms: number
   try {

@@ -24,7 +24,6 @@ import { checkProfile } from './profile.js'
 import { judgeSvid } from './svid.js'
 import { rfc3339 } from '../core/time.js'
 import type { CertificateFacts, ChainLink, ChainRole, ChainVerification, Purpose } from './types.js'
-import './crypto.js'
 
 export interface VerifyChainInput {
   /** The presented certificates, in any order (leaf, intermediates, maybe a root). */

@@ -9,7 +9,8 @@ export function outputFlag(extra: readonly string[] = []) {
   const options = [...STANDARD_FORMATS, ...extra]
   return Flags.string({
     char: 'o',
-    summary: `Output format: ${options.join('|')}.`,
+    summary: `Output format: ${options.map((o) => (o === 'table' ? 'table (fitted to a terminal)' : o === 'wide' ? 'wide (every column in full)' : o)).join(', ')}.`,
+    helpValue: 'FORMAT',
     options,
     default: 'table',
     helpGroup: 'OUTPUT',

@@ -9,6 +9,7 @@ import { StatusCollector, type ExpiryThresholds, type StatusReport } from '../..
 import type { KubeObject as StatusObject } from '../../mesh/status/index.js'
 import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from '../reader.js'
 import { listPages, type PageOptions } from '../pager.js'
+import type { OnProgress } from '../progress.js'
 import { gatherTrustBundles } from './trust-manager.js'
 
 export const GATEWAY_TYPES: ResourceType[] = [
@@ -32,6 +33,8 @@ export interface CollectOptions {
   concurrency?: number
   /** `--workloads`: read meshed pods' workload certificates, this many per owner (0 = all). */
   workloads?: { perOwner: number; concurrency: number }
+  /** Told what is being read as it goes. */
+  onProgress?: OnProgress
 }
 
 export interface CollectedStatus {
@@ -57,11 +60,22 @@ function isMissingResource(err: unknown): boolean {
 export async function collectStatus(reader: ClusterReader, options: CollectOptions): Promise<CollectedStatus> {
   const collector = new StatusCollector({ now: options.now, thresholds: options.thresholds, allSecrets: options.allSecrets, ...(options.concurrency ? { concurrency: options.concurrency } : {}) })
   const page = (extra: PageOptions = {}): PageOptions => ({ ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), limit: options.pageSize ?? 500, ...extra })
+  const progress = options.onProgress ?? (() => {})
+  /** Every page of a LIST, counting the objects read so far. */
+  async function* pages(type: ResourceType, what: string, query: PageOptions): AsyncGenerator<KubeObject[]> {
+    let read = 0
+    progress({ step: `listing ${what}` })
+    for await (const items of listPages(reader, type, query)) {
+      read += items.length
+      progress({ step: `listing ${what}`, done: read })
+      yield items
+    }
+  }
 
   /** Pages of an optional type: absent CRDs are skipped, forbidden ones become a note. */
   const optional = async (type: ResourceType, what: string, each: (o: KubeObject) => void, extra: PageOptions = {}) => {
     try {
-      for await (const items of listPages(reader, type, type.namespaced ? page(extra) : { limit: options.pageSize ?? 500, ...extra })) items.forEach(each)
+      for await (const items of pages(type, what, type.namespaced ? page(extra) : { limit: options.pageSize ?? 500, ...extra })) items.forEach(each)
     } catch (err) {
       if (isMissingResource(err)) return
       if (isMeshcertError(err) && err.code === 'ERR_MESHCERT_FORBIDDEN') collector.addNote(skippedNote(what, err))
@@ -80,9 +94,9 @@ export async function collectStatus(reader: ClusterReader, options: CollectOptio
 
   // Secrets: forbidden here is an error (exit 3) — status without Secrets would look falsely clean.
   for (const name of CA_SECRET_NAMES) {
-    for await (const items of listPages(reader, RESOURCES.secrets, page({ fieldSelector: `metadata.name=${name}` }))) await collector.addSecrets(items.map(asStatusObject))
+    for await (const items of pages(RESOURCES.secrets, `Secrets ${name}`, page({ fieldSelector: `metadata.name=${name}` }))) await collector.addSecrets(items.map(asStatusObject))
   }
-  for await (const items of listPages(reader, RESOURCES.secrets, page({ fieldSelector: 'type=kubernetes.io/tls' }))) await collector.addSecrets(items.map(asStatusObject))
+  for await (const items of pages(RESOURCES.secrets, 'kubernetes.io/tls Secrets', page({ fieldSelector: 'type=kubernetes.io/tls' }))) await collector.addSecrets(items.map(asStatusObject))
   for (const missing of collector.missingGatewaySecrets()) {
     const found = await reader.find(RESOURCES.secrets, missing.namespace, missing.name)
     if (found) await collector.addSecrets([asStatusObject(found)])
@@ -91,7 +105,7 @@ export async function collectStatus(reader: ClusterReader, options: CollectOptio
   if (options.workloads) {
     try {
       const { collectWorkloads } = await import('./workloads.js')
-      const read = await collectWorkloads(reader, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), now: options.now, thresholds: options.thresholds, perOwner: options.workloads.perOwner, concurrency: options.workloads.concurrency, ...(options.pageSize ? { pageSize: options.pageSize } : {}) })
+      const read = await collectWorkloads(reader, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), now: options.now, thresholds: options.thresholds, perOwner: options.workloads.perOwner, concurrency: options.workloads.concurrency, ...(options.pageSize ? { pageSize: options.pageSize } : {}), onProgress: progress })
       collector.addItems(read.items, read.chainsVerified)
       sampling = read.sampling
     } catch (err) {

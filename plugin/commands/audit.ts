@@ -63,6 +63,7 @@ Exit status: 0 nothing would be denied, 1 something would be denied, 2 bad usage
       now: this.at,
       ownNamespace: this.flags['webhook-namespace'],
       pageSize: this.flags['page-size'],
+      onProgress: this.progress.update,
     })
   }
 

@@ -81,7 +81,7 @@ Exit status: 0 bundles agree, 1 a check failed, 2 bad usage, 3 the cluster could
       const inputs = []
       for (const context of contexts) {
         const reader = await openReader(base, context)
-        inputs.push(await gatherBundleInput(reader, scopeOf(flags['all-namespaces'] || flags.namespace === undefined ? undefined : reader.namespace)))
+        inputs.push(await gatherBundleInput(reader, { ...scopeOf(flags['all-namespaces'] || flags.namespace === undefined ? undefined : reader.namespace), onProgress: (p) => this.progress.update({ ...p, step: `${context}: ${p.step}` }) }))
       }
       const report = compareBundles(inputs[0]!, inputs[1]!, this.at)
       const common = new Set(diffBundles(rootsInForce(inputs[0]!), rootsInForce(inputs[1]!)).common.map((c) => c.sha256Fingerprint))
@@ -92,7 +92,7 @@ Exit status: 0 bundles agree, 1 a check failed, 2 bad usage, 3 the cluster could
     if (this.args.pod !== undefined && flags['all-namespaces']) throw new MeshcertError('ERR_MESHCERT_USAGE', 'a pod and -A cannot be combined', 'name the pod with -n NS, or drop the pod to see every namespace')
     const reader = await openReader(base, contexts[0])
     const namespace = flags['all-namespaces'] ? undefined : reader.namespace
-    const input = await gatherBundleInput(reader, { ...scopeOf(namespace), ...(this.args.pod !== undefined ? { pod: this.args.pod } : {}) })
+    const input = await gatherBundleInput(reader, { ...scopeOf(namespace), ...(this.args.pod !== undefined ? { pod: this.args.pod } : {}), onProgress: this.progress.update })
     if (process.env.MESHCERT_REQUEST_COUNT) this.note(`api requests: ${reader.requests}`)
     return { report: bundleReport(input, this.at), roots: rootsInForce(input) }
   }

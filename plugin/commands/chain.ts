@@ -24,6 +24,8 @@ Every certificate is also judged as ca, status and bundle judge it: a warning wi
 
 Exit status: 0 every chain verifies, 1 a chain does not verify, 2 bad usage or input.`
 
+  static override usage = ['chain -f FILE [--trust-bundle FILE] [flags]', 'chain --config-dump FILE [flags]', 'chain POD | pod/NAME | deploy/NAME | secret/NAME [-n NS] [flags]']
+
   static override examples = [
     { description: 'Verify a workload chain against the mesh root:', command: '<%= config.bin %> <%= command.id %> -f cert-chain.pem --trust-bundle root-cert.pem' },
     { description: 'What does this proxy hold, and is it still valid next week?', command: 'istioctl proxy-config secret POD -o json | <%= config.bin %> <%= command.id %> --config-dump - --at 2026-06-08T00:00:00Z' },

@@ -58,7 +58,7 @@ Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 c
     if (workloads && (workloads.concurrency < 1 || workloads.concurrency > 64)) throw new MeshcertError('ERR_MESHCERT_USAGE', `--proxy-concurrency ${workloads.concurrency} is outside 1-64`, 'e.g. --proxy-concurrency 8')
     const reader = await openReader(this.flags)
     const namespace = this.flags['all-namespaces'] ? undefined : reader.namespace
-    const { report } = await collectStatus(reader, { ...(namespace !== undefined ? { namespace } : {}), now: this.at, thresholds, allSecrets: this.flags['all-secrets'], trustNamespace: this.flags['trust-namespace'], pageSize: this.flags['page-size'], ...(workloads ? { workloads } : {}) })
+    const { report } = await collectStatus(reader, { ...(namespace !== undefined ? { namespace } : {}), now: this.at, thresholds, allSecrets: this.flags['all-secrets'], trustNamespace: this.flags['trust-namespace'], pageSize: this.flags['page-size'], ...(workloads ? { workloads } : {}), onProgress: this.progress.update })
     return report
   }
 

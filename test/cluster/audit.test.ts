@@ -12,7 +12,7 @@ import { auditObjects } from './audit-scenario.js'
 import { builtinResources } from '../fakecluster/discovery.js'
 import { crdErrors } from '../policies/support/crd.js'
 import { NOW } from '../support/certs.js'
-import { runCli } from '../support/cli.js'
+import { runCli, runCliOnTerminal, terminalAvailable } from '../support/cli.js'
 import { itWithFixtures } from '../support/fixtures.js'
 import { tempDir } from '../webhook/support.js'
 
@@ -64,6 +64,17 @@ describe('kubectl meshcert audit against a fake cluster (the built CLI)', functi
     assert.match(run.stdout, /^not served by this cluster \(nothing to judge\): MeshTLSAuthentication\.policy\.linkerd\.io, ServerAuthorization\.policy\.linkerd\.io, ServiceIntentions\.consul\.hashicorp\.com/m)
     assert.match(run.stdout, /^\d+ objects in \d+ namespaces: 4 denied, 0 warned, \d+ passed, \d+ not covered by any policy \(policies: strict, from the cluster's MeshCertPolicy objects\)$/m)
     assert.doesNotMatch(run.stdout, /Deployment pay\/ok/, 'objects without findings are listed only with -v')
+    assert.equal(run.stderr, '', 'no progress when stderr is not a terminal')
+  })
+
+  ;(terminalAvailable ? it : it.skip)(`on a terminal, stderr shows which kind is being read, n of m kinds, and clears the line${terminalAvailable ? '' : ' (skipped: util-linux `script` is not on PATH)'}`, async () => {
+    const run = await runCliOnTerminal(['audit', '-A', '--kubeconfig', cluster.kubeconfigPath, ...AT], { shellTail: '> /dev/null' })
+    assert.equal(run.code, 1, run.stdout)
+    // eslint-disable-next-line no-control-regex
+    assert.match(run.stdout, /^\r\u001b\[2Kreading Namespaces: 0 of \d+ …/)
+    // Redrawn at most every 100 ms: the kinds in between may not show, the last one always does.
+    assert.match(run.stdout, /reading every audited kind: (\d+) of \1 …/)
+    assert.ok(run.stdout.endsWith('\r\u001b[2K'))
   })
 
   it('audits one namespace with -n, and only what a label selector picks with -l', async () => {

@@ -8,7 +8,7 @@ import type { BundleCompareReport, BundleReport } from '../../mesh/bundle-report
 import type { CaReport } from '../../mesh/ca-report.js'
 import { certManagerCertificate, linkerdIssuerSecret, linkerdTrustRootsConfigMap, mergedKubeconfig, secret } from '../fakecluster/index.js'
 import { readFixture, describeWithFixtures } from '../support/fixtures.js'
-import { runCli } from '../support/cli.js'
+import { runCli, runCliOnTerminal, terminalAvailable } from '../support/cli.js'
 import { AT, meshCluster, type MeshCluster } from './support.js'
 
 describe('kubectl meshcert bundle against a fake cluster (the built CLI)', function () {
@@ -47,6 +47,15 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
     assert.match(run.stdout, /^× ConfigMap legacy\/istio-ca-root-cert: stale/m)
     assert.match(run.stdout, /Status: FAIL/)
     assert.equal(run.stderr, '')
+  })
+
+  ;(terminalAvailable ? it : it.skip)(`bundle -A on a terminal shows on stderr what it reads, the Consul dataplanes n of m, and clears the line${terminalAvailable ? '' : ' (skipped: util-linux `script` is not on PATH)'}`, async () => {
+    const run = await runCliOnTerminal(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'], { shellTail: '> /dev/null' })
+    assert.equal(run.code, 1, run.stdout)
+    // eslint-disable-next-line no-control-regex
+    assert.match(run.stdout, /^\r\u001b\[2Klisting istio-ca-root-cert ConfigMaps …/)
+    assert.match(run.stdout, /reading the roots of one Consul dataplane per namespace: 1 of 1 …/)
+    assert.ok(run.stdout.endsWith('\r\u001b[2K'))
   })
 
   it('bundle -n shop in an in-sync namespace passes and exits 0', async () => {

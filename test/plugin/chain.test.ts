@@ -248,7 +248,7 @@ describe('kubectl meshcert chain (the built CLI)', function () {
       ['a --rotate-at outside 0..1', () => ['chain', '-f', file('chain.pem'), '--rotate-at', '1.5'], /error: --rotate-at "1\.5" is not a fraction between 0 and 1/],
       ['-f together with --config-dump', () => ['chain', '-f', file('chain.pem'), '--config-dump', file('dump.json')], /cannot also be provided when using/],
       ['no input at all', () => ['chain'], /error: nothing to verify.*\nFix: /],
-      ['an unknown output format', () => ['chain', '-f', file('chain.pem'), '-o', 'xml'], /error: Expected --output=xml to be one of: table, json, yaml\nFix: see `kubectl meshcert chain --help`/],
+      ['an unknown output format', () => ['chain', '-f', file('chain.pem'), '-o', 'xml'], /error: Expected --output=xml to be one of: table, wide, json, yaml\nFix: see `kubectl meshcert chain --help`/],
       ['an unknown --purpose', () => ['chain', '-f', file('chain.pem'), '--purpose', 'email'], /error: Expected --purpose=email to be one of: any, server, client\nFix: /],
     ]
     for (const [what, args, message] of cases) {

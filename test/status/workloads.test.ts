@@ -3,10 +3,13 @@
 // against the fake cluster with Envoy admin and Linkerd TLS stand-ins, counting port-forwards in
 // the fake cluster's request log.
 import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { chainReport } from '../../mesh/chain-report.js'
 import { unreadWorkloadItem, workloadItem, WorkloadSampler, type StatusItem, type StatusReport, type WorkloadPod } from '../../mesh/status/index.js'
 import { HOUR, meshPki, NOW, pemBundle } from '../support/certs.js'
-import { runCli } from '../support/cli.js'
+import { runCli, runCliOnTerminal, terminalAvailable } from '../support/cli.js'
 import { workloadCluster, type WorkloadCluster } from './workload-scenario.js'
 
 const pod = (name: string, owner = 'deploy/web', namespace = 'shop'): WorkloadPod => ({ namespace, name, mesh: 'istio', owner })
@@ -150,6 +153,24 @@ describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies 
     } finally {
       wc.cluster.allow({ resource: 'pods/portforward', namespace: 'books' })
     }
+  })
+
+  it('shows no progress when stderr is not a terminal', async () => {
+    const run = await status('-A')
+    assert.equal(run.code, 1, run.stderr)
+    assert.equal(run.stderr, '')
+  })
+
+  ;(terminalAvailable ? it : it.skip)(`on a terminal, stderr shows what is being read and n of m proxies, and clears the line before the result${terminalAvailable ? '' : ' (skipped: util-linux `script` is not on PATH)'}`, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'meshcert-progress-')), 'report.json')
+    const run = await runCliOnTerminal(['status', '--kubeconfig', wc.cluster.kubeconfigPath, '--at', NOW.toISOString(), '--workloads', '-A', '-o', 'json'], { shellTail: `> '${out}'` })
+    assert.equal(run.code, 1, run.stdout)
+    // eslint-disable-next-line no-control-regex
+    assert.match(run.stdout, /\r\u001b\[2Klisting cert-manager Issuers/)
+    assert.match(run.stdout, /reading workload certificates from proxies: 4 of 4 …/)
+    assert.ok(run.stdout.endsWith('\r\u001b[2K'), JSON.stringify(run.stdout.slice(-40)))
+    assert.equal((JSON.parse(readFileSync(out, 'utf8')) as StatusReport).workloads?.sampled, 4)
+    rmSync(dirname(out), { recursive: true, force: true })
   })
 
   it('refuses --sample without --workloads and a negative --sample (exit 2)', async () => {

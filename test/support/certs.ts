@@ -150,11 +150,21 @@ export function nameConstraintsExtension(spec: NameConstraintsSpec): x509.Extens
 let serialCounter = 0x1000
 
 /**
+ * Start serial numbers again from 0x1000. Serials are taken in the order `issue` is called (not
+ * the order key generation finishes), so a scenario built after a reset always gets the same ones
+ * (the documentation examples print them).
+ */
+export function resetSerialNumbers(): void {
+  serialCounter = 0x1000
+}
+
+/**
  * Issue a certificate. Without `issuer` it is self-signed (a root). Defaults follow what mesh CAs
  * issue: CAs get keyCertSign|cRLSign, leaves digitalSignature|keyEncipherment with
  * serverAuth+clientAuth.
  */
 export async function issue(spec: CertSpec, issuer?: Issued): Promise<Issued> {
+  const serialNumber = spec.serialNumber ?? (serialCounter++).toString(16).padStart(8, '0')
   const kind = spec.key ?? 'ECDSA-P256'
   // Fresh keys everywhere (so two roots never share a key) except RSA leaves, which are slow to make.
   const keys = spec.keys ?? (await generateKeys(kind, spec.isCA === true || !kind.startsWith('RSA')))
@@ -181,7 +191,7 @@ export async function issue(spec: CertSpec, issuer?: Issued): Promise<Issued> {
   extensions.push(...(spec.extensions ?? []))
   const signingKey = spec.signWith ?? (issuer ? issuer.keys.privateKey : keys.privateKey)
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: spec.serialNumber ?? (serialCounter++).toString(16).padStart(8, '0'),
+    serialNumber,
     subject: spec.subject,
     issuer: issuer ? issuer.cert.subject : spec.subject,
     notBefore: spec.notBefore,
