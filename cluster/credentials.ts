@@ -14,7 +14,7 @@ import { Agent, type AgentOptions } from 'node:https'
 import { dirname, isAbsolute, join } from 'node:path'
 import { parse } from 'yaml'
 import { MeshcertError } from '../core/errors.js'
-import { noCurrentContext, selectKubeconfig, unknownContext, unreadableKubeconfig, type ClusterConnection, type KubeconfigOptions } from './kubeconfig.js'
+import { emptyKubeconfig, noCurrentContext, selectKubeconfig, unknownContext, unreadableKubeconfig, type ClusterConnection, type KubeconfigOptions } from './kubeconfig.js'
 
 export interface CredentialsOptions extends KubeconfigOptions {
   /** Where the in-cluster service account is mounted (tests point it elsewhere). */
@@ -169,6 +169,7 @@ export async function loadCredentials(options: CredentialsOptions = {}): Promise
   } catch (err) {
     throw unreadableKubeconfig(options, err)
   }
+  if (merged.contexts.size === 0 && merged.clusters.size === 0) throw emptyKubeconfig(source)
   if (options.context !== undefined && !merged.contexts.has(options.context)) throw unknownContext(options.context, source, [...merged.contexts.keys()])
   const contextName = options.context ?? merged.currentContext ?? ''
   const context = merged.contexts.get(contextName)

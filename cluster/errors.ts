@@ -6,7 +6,7 @@ import { ClusterAccessError, MeshcertError } from '../core/errors.js'
 
 /** What a request was for, in the words RBAC uses. */
 export interface RequestIntent {
-  verb: 'get' | 'list' | 'watch' | 'create'
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'delete'
   /** Plural resource, with subresource (`pods/portforward`). */
   resource: string
   /** API group ('' for core). */
@@ -72,6 +72,9 @@ export function statusError(status: number, body: string, intent: RequestIntent,
   }
   if (status === 404) {
     return new ClusterAccessError('ERR_MESHCERT_NOT_FOUND', `the API server has no ${resourceWithGroup(intent)} resource (404 on ${what})`, `is the CRD installed? check with \`kubectl api-resources | grep ${intent.resource.split('/')[0]}\``)
+  }
+  if (status === 409) {
+    return new ClusterAccessError('ERR_MESHCERT_CONFLICT', `the API server ${server} refused to ${what}: ${message || 'conflict'}`, 'another writer changed or owns the object; read it again and retry')
   }
   return new ClusterAccessError('ERR_MESHCERT_CLUSTER_UNREACHABLE', `the API server ${server} answered ${status} to ${what}${message ? `: ${message}` : ''}`, 'retry; if it persists check the API server health with `kubectl get --raw /readyz`')
 }

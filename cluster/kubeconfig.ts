@@ -4,7 +4,7 @@
 // that context unless -n is given.
 import type { KubeConfig } from '@kubernetes/client-node'
 import type { RequestOptions } from 'node:https'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { ClusterAccessError, MeshcertError } from '../core/errors.js'
@@ -35,6 +35,15 @@ export interface LoadedKubeconfig extends ClusterConnection {
   kc: KubeConfig
 }
 
+/** Why `path` cannot be a kubeconfig before YAML is even tried (a directory, empty, binary). */
+function notAKubeconfig(path: string): string | undefined {
+  if (statSync(path).isDirectory()) return 'is a directory, not a file'
+  const bytes = readFileSync(path)
+  if (bytes.toString('utf8').trim() === '') return 'is empty'
+  if (bytes.includes(0)) return 'is binary data, not a kubeconfig (YAML)'
+  return undefined
+}
+
 /** Which kubeconfig, as kubectl picks it: files (a KUBECONFIG list is merged in order), or the in-cluster service account. */
 export type KubeconfigSelection = { kind: 'file'; file: string; source: string } | { kind: 'list'; files: string[]; source: string } | { kind: 'in-cluster'; source: string }
 
@@ -45,6 +54,8 @@ export function selectKubeconfig(options: KubeconfigOptions = {}): KubeconfigSel
     if (!existsSync(options.kubeconfig)) {
       throw new MeshcertError('ERR_MESHCERT_INPUT', `--kubeconfig ${options.kubeconfig}: no such file`, 'check the path, or leave --kubeconfig out to use $KUBECONFIG or ~/.kube/config')
     }
+    const unusable = notAKubeconfig(options.kubeconfig)
+    if (unusable) throw new MeshcertError('ERR_MESHCERT_INPUT', `--kubeconfig ${options.kubeconfig} ${unusable}`, 'pass the kubeconfig file (`kubectl config view --raw > FILE` writes one), or leave --kubeconfig out to use $KUBECONFIG or ~/.kube/config')
     return { kind: 'file', file: options.kubeconfig, source: `--kubeconfig ${options.kubeconfig}` }
   }
   if (env.KUBECONFIG) {
@@ -61,6 +72,11 @@ export function selectKubeconfig(options: KubeconfigOptions = {}): KubeconfigSel
 export function unreadableKubeconfig(options: KubeconfigOptions, err: unknown): MeshcertError {
   const where = options.kubeconfig ?? (options.env ?? process.env).KUBECONFIG ?? '~/.kube/config'
   return new MeshcertError('ERR_MESHCERT_INPUT', `cannot read the kubeconfig ${where}: ${(err as Error).message.split('\n')[0]}`, 'check that the file is a valid kubeconfig: `kubectl config view`', { cause: err })
+}
+
+/** A file that parsed but names no cluster and no context (a JSON object, another tool's YAML). */
+export function emptyKubeconfig(source: string): MeshcertError {
+  return new MeshcertError('ERR_MESHCERT_INPUT', `${source} holds no contexts and no clusters: it is not a kubeconfig`, 'pass the kubeconfig file (`kubectl config view --raw > FILE` writes one)')
 }
 
 export function unknownContext(context: string, source: string, known: string[]): MeshcertError {
@@ -93,6 +109,7 @@ export async function loadKubeconfig(options: KubeconfigOptions = {}): Promise<L
     throw unreadableKubeconfig(options, err)
   }
   const source = selection.source
+  if (kc.getContexts().length === 0 && kc.getClusters().length === 0) throw emptyKubeconfig(source)
   if (options.context !== undefined) {
     if (!kc.getContextObject(options.context)) throw unknownContext(options.context, source, kc.getContexts().map((c) => c.name))
     kc.setCurrentContext(options.context)

@@ -1,7 +1,9 @@
 // The cluster reader every cluster command uses: GET and paged LIST of the few resources meshcert
 // needs, over the kubeconfig's transport (client-node applies the TLS material, tokens and exec
 // plugins), with a per-request timeout, typed errors (see errors.ts) and a request counter so the
-// benchmark can show how many API calls a command makes.
+// benchmark can show how many API calls a command makes. The webhook's background audit also
+// creates, replaces and deletes its own PolicyReports through it (create/replace/remove); the
+// exporter's watches stream through openStream.
 import type { Agent } from 'node:https'
 import { request as httpsRequest } from 'node:https'
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
@@ -29,6 +31,8 @@ export const RESOURCES = {
   certificates: { group: 'cert-manager.io', version: 'v1', plural: 'certificates', namespaced: true },
   issuers: { group: 'cert-manager.io', version: 'v1', plural: 'issuers', namespaced: true },
   clusterissuers: { group: 'cert-manager.io', version: 'v1', plural: 'clusterissuers', namespaced: false },
+  trustBundles: { group: 'trust.cert-manager.io', version: 'v1alpha1', plural: 'bundles', namespaced: false },
+  clusterBundles: { group: 'trust-manager.io', version: 'v1alpha2', plural: 'clusterbundles', namespaced: false },
 } as const satisfies Record<string, ResourceType>
 
 export interface ListOptions {
@@ -127,14 +131,16 @@ export class ClusterReader {
     return url
   }
 
-  /** GET a path; resolves to the status and body text, rejects only on network failure. */
-  private async send(path: string): Promise<{ status: number; body: string }> {
+  /** Send a request; resolves to the status and body text, rejects only on network failure. */
+  private async send(path: string, method = 'GET', payload?: unknown): Promise<{ status: number; body: string }> {
     const { agent, headers } = await this.connection()
     const url = this.url(path)
     this.requests++
     return new Promise<{ status: number; body: string }>((resolve, reject) => {
       const doRequest = url.protocol === 'http:' ? httpRequest : httpsRequest
-      const req = doRequest(url, { method: 'GET', agent, headers: { ...headers, Accept: 'application/json' } }, (res) => {
+      const body = payload === undefined ? undefined : JSON.stringify(payload)
+      const requestHeaders = { ...headers, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}) }
+      const req = doRequest(url, { method, agent, headers: requestHeaders }, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }))
@@ -144,12 +150,12 @@ export class ClusterReader {
         req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })))
       }
       req.on('error', (err) => reject(networkError(err, this.server, this.contextName, this.timeoutMs)))
-      req.end()
+      req.end(body)
     })
   }
 
-  private async getJson(path: string, intent: RequestIntent): Promise<unknown> {
-    const { status, body } = await this.send(path)
+  private async getJson(path: string, intent: RequestIntent, method = 'GET', payload?: unknown): Promise<unknown> {
+    const { status, body } = await this.send(path, method, payload)
     if (status < 200 || status >= 300) throw statusError(status, body, intent, this.server, this.contextName)
     return JSON.parse(body)
   }
@@ -183,6 +189,27 @@ export class ClusterReader {
       req.on('error', (err) => reject(networkError(err, this.server, this.contextName, maxMs)))
       req.end()
     })
+  }
+
+  /** POST a new object (409 AlreadyExists and the rest are typed errors). */
+  async create(type: ResourceType, namespace: string | undefined, object: KubeObject): Promise<KubeObject> {
+    const intent: RequestIntent = { verb: 'create', resource: type.plural, group: type.group, name: object.metadata.name, ...(type.namespaced && namespace ? { namespace } : {}) }
+    return (await this.getJson(this.path(type, namespace), intent, 'POST', object)) as KubeObject
+  }
+
+  /** PUT an object over the stored one; with metadata.resourceVersion set, a concurrent change is a 409 Conflict. */
+  async replace(type: ResourceType, namespace: string | undefined, object: KubeObject): Promise<KubeObject> {
+    const name = object.metadata.name
+    const intent: RequestIntent = { verb: 'update', resource: type.plural, group: type.group, name, ...(type.namespaced && namespace ? { namespace } : {}) }
+    return (await this.getJson(this.path(type, namespace, name), intent, 'PUT', object)) as KubeObject
+  }
+
+  /** DELETE an object; one that is already gone is not an error. */
+  async remove(type: ResourceType, namespace: string | undefined, name: string): Promise<void> {
+    const intent: RequestIntent = { verb: 'delete', resource: type.plural, group: type.group, name, ...(type.namespaced && namespace ? { namespace } : {}) }
+    const { status, body } = await this.send(this.path(type, namespace, name), 'DELETE')
+    if (status === 404 || (status >= 200 && status < 300)) return
+    throw statusError(status, body, intent, this.server, this.contextName)
   }
 
   /** GET one object; a missing object is an error that names it (exit 2). */

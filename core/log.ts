@@ -102,7 +102,19 @@ function makeLogger(sink: Sink, threshold: number, clock: () => Date, bound: Log
   // Bound fields are serialized once, not on every line.
   const boundKeys = Object.keys(bound)
   const boundJson = boundKeys.length > 0 ? JSON.stringify(bound).slice(1, -1) : ''
-  const head = (level: LogLevel, msg: string) => `{"time":${JSON.stringify(clock().toISOString())},"level":"${level}","msg":${JSON.stringify(msg)}${boundJson ? ',' + boundJson : ''}`
+  // Under load many lines share a millisecond: their time is formatted once.
+  let lastMs = NaN
+  let lastTime = ''
+  const time = () => {
+    const now = clock()
+    const ms = now.getTime()
+    if (ms !== lastMs) {
+      lastMs = ms
+      lastTime = JSON.stringify(now.toISOString())
+    }
+    return lastTime
+  }
+  const head = (level: LogLevel, msg: string) => `{"time":${time()},"level":"${level}","msg":${JSON.stringify(msg)}${boundJson ? ',' + boundJson : ''}`
   const logJson = (level: LogLevel, msg: string, fieldsJson: string) => {
     if (severity[level] < threshold) return
     sink.write(`${head(level, msg)}${fieldsJson ? ',' + fieldsJson : ''}}\n`)

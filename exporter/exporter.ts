@@ -58,8 +58,8 @@ export interface RunningExporter {
 }
 
 const TRUST_MANAGER_TYPES: Array<{ kind: 'Bundle' | 'ClusterBundle'; type: ResourceType }> = [
-  { kind: 'Bundle', type: { group: 'trust.cert-manager.io', version: 'v1alpha1', plural: 'bundles', namespaced: false } },
-  { kind: 'ClusterBundle', type: { group: 'trust-manager.io', version: 'v1alpha2', plural: 'clusterbundles', namespaced: false } },
+  { kind: 'Bundle', type: RESOURCES.trustBundles },
+  { kind: 'ClusterBundle', type: RESOURCES.clusterBundles },
 ]
 const POLICY_TYPE: ResourceType = { group: 'meshcert.io', version: 'v1alpha1', plural: 'meshcertpolicies', namespaced: false }
 

@@ -6,7 +6,7 @@
 import type { Finding } from '../core/index.js'
 import { releaseCertificateMemory } from '../pki/index.js'
 import { validatePolicy } from '../policies/index.js'
-import { certificateRecord, gatewayTlsRefs, issuerSecretKey, judgeInventory, readSecret, readTrustBundle, type Anchor, type Intern, type SecretFacts, type TrustBundleFacts } from '../mesh/status/facts.js'
+import { certificateRecord, gatewayTlsRefs, issuerSecretKey, judgeInventory, readBundleConfigMap, readSecret, CA_SPECS, type Anchor, type BundleConfigMapFacts, type Intern, type SecretFacts } from '../mesh/status/facts.js'
 import { trustBundleStates, trustManagerBundleFacts, type TrustBundleState, type TrustManagerBundleFacts } from '../mesh/status/bundles.js'
 import { boundedEach, CertificateCache, secretMaterialKind, type CertificateRecord, type ExpiryThresholds, type GatewayTlsRef, type KubeObject, type StatusReport } from '../mesh/status/index.js'
 
@@ -49,7 +49,7 @@ export class Inventory {
   private readonly gateways = new Map<string, GatewayTlsRef[]>()
   private readonly certificates = new Map<string, CertificateRecord>()
   private readonly secrets = new Map<string, HeldSecret>()
-  private readonly bundles = new Map<string, TrustBundleFacts>()
+  private readonly bundles = new Map<string, BundleConfigMapFacts>()
   private readonly trustManager = new Map<string, TrustManagerBundleFacts>()
   private readonly policies = new Map<string, PolicyFacts>()
   /** Anchors by the object that holds them (`ns/name` of a ConfigMap or Secret). */
@@ -141,7 +141,7 @@ export class Inventory {
 
   setTrustBundle(cm: KubeObject): void {
     const key = objKey(cm)
-    const read = readTrustBundle({ ...cm, kind: 'ConfigMap' }, new CertificateCache(16), this.intern)
+    const read = readBundleConfigMap({ ...cm, kind: 'ConfigMap' }, new CertificateCache(16), this.intern)
     if (!read) return this.deleteTrustBundle(cm)
     this.bundles.set(key, read.facts)
     this.setAnchors(key, read.anchors)
@@ -170,7 +170,7 @@ export class Inventory {
       this.setAnchors(key, got.anchors)
     }
     // CA material first, so the leaves of the same batch are verified against its roots (as status does).
-    const isCa = (s: KubeObject) => !['tls', 'generic'].includes(secretMaterialKind(s))
+    const isCa = (s: KubeObject) => CA_SPECS[secretMaterialKind(s)] !== undefined
     await boundedEach(secrets.filter(isCa), this.options.concurrency ?? 8, read)
     await boundedEach(secrets.filter((s) => !isCa(s)), this.options.concurrency ?? 8, read)
     releaseCertificateMemory()
@@ -192,7 +192,7 @@ export class Inventory {
     const out: string[] = []
     for (const [key, held] of this.secrets) {
       const f = held.facts
-      const keyMissing = served.has(key) && (!f.tls || (f.tls.cert?.certs !== undefined && f.tls.key === undefined))
+      const keyMissing = served.has(key) && (!f.tls || (f.tls.cert?.certs !== undefined && f.tls.gatewayKey === undefined))
       const anchorsMoved = f.usedMeshAnchors && held.anchorsVersion !== this.anchorsVersion
       if (keyMissing || anchorsMoved) out.push(key)
     }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { isMeshcertError, MeshcertError } from '../core/errors.js'
 import { createLogger, errorFields, isLogLevel, type LogLevel } from '../core/log.js'
-import { parseThreshold } from '../mesh/status/thresholds.js'
+import { parseThreshold } from '../mesh/judge.js'
 import type { ExporterConfig, RunningExporter } from './exporter.js'
 
 export const DEFAULT_PORT = 9795

@@ -61,7 +61,7 @@ function metricRow(item: StatusItem, thresholds: ExpiryThresholds): MetricRow {
   const row: MetricRow = { kind: item.kind, namespace: item.namespace, name: item.name, role: item.role, key: item.key ?? '', source: item.source, fingerprint: item.fingerprint ?? '', status: item.status }
   if (item.notAfter) row.notAfter = seconds(item.notAfter)
   if (item.notBefore) row.notBefore = seconds(item.notBefore)
-  if (item.notAfter && item.notBefore) row.windowSeconds = Math.round(warnWindow(item.role, Date.parse(item.notAfter) - Date.parse(item.notBefore), thresholds) / 1000)
+  if (item.notAfter && item.notBefore) row.windowSeconds = Math.round(warnWindow(item.role, Date.parse(item.notAfter) - Date.parse(item.notBefore), thresholds).ms / 1000)
   if (item.renewalTime) row.renewal = seconds(item.renewalTime)
   if (item.ready !== undefined) row.ready = item.ready
   if (item.readyReason) row.readyReason = item.readyReason
@@ -136,7 +136,7 @@ export class ExporterMetrics {
     family('meshcert_certificate_expiry_timestamp_seconds', 'When the certificate expires (notAfter), as a Unix timestamp.', perRow((i) => (i.notAfter !== undefined ? { labels: rowLabels(i), value: i.notAfter } : undefined)))
     family('meshcert_certificate_not_before_timestamp_seconds', 'When the certificate became valid (notBefore), as a Unix timestamp.', perRow((i) => (i.notBefore !== undefined ? { labels: rowLabels(i), value: i.notBefore } : undefined)))
     family('meshcert_certificate_renewal_timestamp_seconds', "When renewal is due: cert-manager's status.renewalTime for the Certificate, as a Unix timestamp.", perRow((i) => (i.renewal !== undefined ? { labels: rowLabels(i), value: i.renewal } : undefined)))
-    family('meshcert_certificate_warning_window_seconds', 'How long before notAfter status calls the certificate expiring: --warn for leaves, --warn-ca for CA material, a third of the lifetime for short-lived certificates.', perRow((i) => (i.windowSeconds !== undefined ? { labels: rowLabels(i), value: i.windowSeconds } : undefined)),
+    family('meshcert_certificate_warning_window_seconds', 'How long before notAfter status calls the certificate expiring: --warn for leaves (a third of the lifetime for leaves shorter-lived than three windows), --warn-ca for CA material.', perRow((i) => (i.windowSeconds !== undefined ? { labels: rowLabels(i), value: i.windowSeconds } : undefined)),
     )
     family('meshcert_certificate_status', 'The worst finding for the row: 1 for the status label that applies (pass, warn, fail, skip).', perRow((i) => ({ labels: { ...rowLabels(i), status: i.status }, value: 1 })))
     family('meshcert_certificate_ready', "1 when the cert-manager Certificate's Ready condition is True, else 0.", perRow((i) => (i.ready !== undefined ? { labels: { kind: i.kind, namespace: i.namespace, name: i.name, reason: i.readyReason ?? '' }, value: i.ready === 'True' ? 1 : 0 } : undefined)),

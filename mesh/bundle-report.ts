@@ -2,11 +2,15 @@
 // as text). Istio: every namespace's `istio-ca-root-cert` copy against the control plane's — a
 // copy that lacks a root during a rotation is the classic cause of mTLS failures. Linkerd: the
 // trust roots ConfigMap against the anchors each proxy was started with. Consul: the roots the
-// dataplanes hold. Also the multi-cluster comparison (common roots or not). Pure: `now` is given.
+// dataplanes hold. trust-manager: each Bundle's sources against every target namespace's copy.
+// Also the multi-cluster comparison (common roots or not). Every distinct root is judged by
+// mesh/judge.ts, as `ca`, `status` and `chain` judge it. Pure: `now` is given.
 //
 // JSON contract (docs/; add, never rename): BundleReport, BundleEntry, BundleCompareReport.
 import { bundleFromPem, certificateFacts, diffBundles, type CertificateFacts, type TrustBundle, type X509Certificate } from '../pki/index.js'
 import { finding, rfc3339, worstStatus, type Finding, type FindingStatus } from '../core/index.js'
+import { DAY_MS, DEFAULT_THRESHOLDS, expiryFinding, judgeCertificate, roleOfCertificate, type CertificateVerdict, type ExpiryThresholds } from './judge.js'
+import { bundleRef, judgeTrustBundle, type TrustBundleObservation } from './trustmanager/index.js'
 
 export interface PemSource {
   /** `ConfigMap shop/istio-ca-root-cert`, `pod emojivoto/web-… env LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS`. */
@@ -37,16 +41,21 @@ export interface BundleInput {
     proxies: PemSource[]
   }
   consul?: { proxies: PemSource[] }
-  /** Days of validity below which a root is reported as expiring (default 60). */
+  /** trust-manager Bundles and ClusterBundles, read by cluster/gather/trust-manager.ts. */
+  trustManager?: TrustBundleObservation[]
+  /** Findings about reading the cluster (a forbidden list). */
+  notes?: Finding[]
+  /** Days of validity below which a root is reported as expiring (default 60, the CA window of mesh/judge.ts). */
   warnDays?: number
 }
 
-export type BundleState = 'reference' | 'in-sync' | 'missing-roots' | 'extra-roots' | 'drift' | 'empty'
+/** `missing`: a namespace a trust-manager bundle selects holds no copy. */
+export type BundleState = 'reference' | 'in-sync' | 'missing-roots' | 'extra-roots' | 'drift' | 'empty' | 'missing'
 
 /** One bundle seen in the cluster (or a group of proxies holding the same set). */
 export interface BundleEntry {
-  mesh: 'istio' | 'linkerd' | 'consul'
-  /** `control plane`, `namespace shop`, `proxies in emojivoto`. */
+  mesh: 'istio' | 'linkerd' | 'consul' | 'trust-manager'
+  /** `control plane`, `namespace shop`, `proxies in emojivoto`; trust-manager: `Bundle NAME sources`, `Bundle NAME in shop`. */
   scope: string
   origin: string
   /** Pods holding this set (proxy sources), `ns/name`. */
@@ -65,7 +74,18 @@ export interface BundleReport {
   valid: boolean
   status: FindingStatus
   entries: BundleEntry[]
+  /** Each distinct root once per mesh (trust-manager: per bundle), with its judgement (mesh/judge.ts). */
+  rootVerdicts: RootVerdict[]
   findings: Finding[]
+}
+
+export interface RootVerdict {
+  mesh: BundleEntry['mesh']
+  /** The bundle, for trust-manager (`Bundle NAME`). */
+  bundle?: string
+  subject: string
+  sha256Fingerprint: string
+  verdict: CertificateVerdict
 }
 
 const short = (fp: string) => fp.slice(0, 16)
@@ -87,25 +107,33 @@ function describeRoots(roots: CertificateFacts[]): string {
   return roots.map((r) => `${r.subject || '(empty subject)'} [${short(r.sha256Fingerprint)}]`).join(', ')
 }
 
-/** Expiry of each distinct root: expired fails, expiring within warnDays warns. */
-function rootValidityFindings(mesh: string, bundles: TrustBundle[], now: Date, warnDays: number): Finding[] {
+interface Judged {
+  entries: BundleEntry[]
+  findings: Finding[]
+  rootVerdicts: RootVerdict[]
+}
+
+/**
+ * Each distinct root judged once (mesh/judge.ts), its role read from the certificate as `chain`
+ * reads it (a CA certificate gets the CA window). `label` names the bundle in the subject (`istio`, `trust-manager Bundle x`).
+ */
+function rootValidity(mesh: BundleEntry['mesh'], label: string, roots: CertificateFacts[], now: Date, thresholds: ExpiryThresholds, bundle?: string): { findings: Finding[]; rootVerdicts: RootVerdict[] } {
   const seen = new Set<string>()
-  const out: Finding[] = []
-  for (const bundle of bundles) {
-    bundle.certificates.forEach((cert, i) => {
-      const fp = bundle.fingerprints[i]!
-      if (seen.has(fp)) return
-      seen.add(fp)
-      const facts = certificateFacts(cert)
-      const subject = `${mesh} root ${facts.subject} [${short(fp)}]`
-      const days = Math.floor((cert.notAfter.getTime() - now.getTime()) / 86_400_000)
-      if (cert.notAfter < now) out.push(finding({ check: 'bundle.rootValidity', status: 'fail', subject, message: `root expired at ${facts.notAfter}`, reason: 'workload certificates chaining to it no longer verify', fix: 'rotate to a new root: add it to the bundle, re-issue the intermediates, then remove this one' }))
-      else if (cert.notBefore > now) out.push(finding({ check: 'bundle.rootValidity', status: 'fail', subject, message: `root is not valid before ${facts.notBefore}`, reason: 'peers reject chains to a not-yet-valid root', fix: 'check the clocks, or re-issue the root with a notBefore in the past' }))
-      else if (days < warnDays) out.push(finding({ check: 'bundle.rootValidity', status: 'warn', subject, message: `root expires at ${facts.notAfter} (${days} days left, less than ${warnDays})`, reason: 'a root rotation takes at least one workload certificate lifetime to roll out', fix: 'start the root rotation now: distribute the new root alongside this one' }))
-      else out.push(finding({ check: 'bundle.rootValidity', status: 'pass', subject, message: `root valid until ${facts.notAfter} (${days} days left)` }))
-    })
+  const findings: Finding[] = []
+  const rootVerdicts: RootVerdict[] = []
+  for (const facts of roots) {
+    const fp = facts.sha256Fingerprint
+    if (seen.has(fp)) continue
+    seen.add(fp)
+    const verdict = judgeCertificate({ role: roleOfCertificate(facts), notBefore: facts.notBefore, notAfter: facts.notAfter }, now, thresholds)
+    rootVerdicts.push({ mesh, ...(bundle ? { bundle } : {}), subject: facts.subject, sha256Fingerprint: fp, verdict })
+    findings.push(expiryFinding(verdict, { check: 'bundle.rootValidity', subject: `${label} root ${facts.subject} [${short(fp)}]`, noun: 'root', fix: 'rotate to a new root: distribute it alongside this one, re-issue the intermediates from it, then remove this one' }))
   }
-  return out
+  return { findings, rootVerdicts }
+}
+
+function bundleRoots(bundles: TrustBundle[]): CertificateFacts[] {
+  return bundles.flatMap((b) => b.certificates.map(certificateFacts))
 }
 
 interface Compared {
@@ -145,7 +173,7 @@ function listPods(pods: string[] | undefined, max = 3): string {
   return list.length <= max ? list.join(', ') : `${list.slice(0, max).join(', ')} and ${list.length - max} more`
 }
 
-function istioFindings(input: NonNullable<BundleInput['istio']>, now: Date, warnDays: number): { entries: BundleEntry[]; findings: Finding[] } {
+function istioFindings(input: NonNullable<BundleInput['istio']>, now: Date, thresholds: ExpiryThresholds): Judged {
   const findings: Finding[] = []
   const entries: BundleEntry[] = []
   const cp = input.copies.find((c) => c.namespace === input.controlPlaneNamespace)
@@ -195,11 +223,11 @@ function istioFindings(input: NonNullable<BundleInput['istio']>, now: Date, warn
     else if (e.extra.length) findings.push(finding({ check: 'istio.proxyRoots', status: 'warn', subject, message: `the proxy's ROOTCA has ${count(e.extra.length, 'root')} its namespace's istio-ca-root-cert does not` }))
     else findings.push(finding({ check: 'istio.proxyRoots', status: 'pass', subject, message: `the proxy trusts the same ${count(e.roots.length, 'root')} as its namespace's istio-ca-root-cert` }))
   }
-  findings.push(...rootValidityFindings('istio', reference ? [reference] : [], now, warnDays))
-  return { entries, findings }
+  const validity = rootValidity('istio', 'istio', bundleRoots(reference ? [reference] : []), now, thresholds)
+  return { entries, findings: [...findings, ...validity.findings], rootVerdicts: validity.rootVerdicts }
 }
 
-function linkerdFindings(input: NonNullable<BundleInput['linkerd']>, now: Date, warnDays: number): { entries: BundleEntry[]; findings: Finding[] } {
+function linkerdFindings(input: NonNullable<BundleInput['linkerd']>, now: Date, thresholds: ExpiryThresholds): Judged {
   const findings: Finding[] = []
   const entries: BundleEntry[] = []
   const roots = input.trustRoots ? decode(input.trustRoots) : undefined
@@ -223,11 +251,11 @@ function linkerdFindings(input: NonNullable<BundleInput['linkerd']>, now: Date, 
     else if (e.extra.length) findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'warn', subject, message: `trusts ${count(e.extra.length, 'root')} not in ${rootsName} [${e.extra.map(short).join(', ')}]`, reason: 'a removed trust anchor is still accepted by these proxies', fix: restart }))
     else findings.push(finding({ check: 'linkerd.proxyAnchors', status: 'pass', subject, message: roots ? `same ${count(e.roots.length, 'trust anchor')} as ${rootsName}` : `${count(e.roots.length, 'trust anchor')}` }))
   }
-  findings.push(...rootValidityFindings('linkerd', roots ? [roots] : [], now, warnDays))
-  return { entries, findings }
+  const validity = rootValidity('linkerd', 'linkerd', bundleRoots(roots ? [roots] : []), now, thresholds)
+  return { entries, findings: [...findings, ...validity.findings], rootVerdicts: validity.rootVerdicts }
 }
 
-function consulFindings(input: NonNullable<BundleInput['consul']>, now: Date, warnDays: number): { entries: BundleEntry[]; findings: Finding[] } {
+function consulFindings(input: NonNullable<BundleInput['consul']>, now: Date, thresholds: ExpiryThresholds): Judged {
   const groups = groupProxies('consul', input.proxies, undefined)
   const bundles = groups.map((g) => g.bundle)
   const findings: Finding[] = []
@@ -235,24 +263,41 @@ function consulFindings(input: NonNullable<BundleInput['consul']>, now: Date, wa
     findings.push(finding({ check: 'consul.roots', status: 'warn', subject: 'consul dataplanes', message: `dataplanes hold ${groups.length} different root sets`, reason: 'a CA rotation is not complete on every dataplane', fix: 'check `consul connect ca get-config` and restart the dataplanes that lag' }))
   }
   for (const g of groups) if (g.entry.state === 'empty') findings.push(finding({ check: 'consul.roots', status: 'fail', subject: `proxy ${listPods(g.entry.pods)}`, message: 'the config dump holds no trusted CA', fix: 'check the dataplane is connected to the Consul servers' }))
-  findings.push(...rootValidityFindings('consul', bundles, now, warnDays))
-  return { entries: groups.map((g) => g.entry), findings }
+  const validity = rootValidity('consul', 'consul', bundleRoots(bundles), now, thresholds)
+  return { entries: groups.map((g) => g.entry), findings: [...findings, ...validity.findings], rootVerdicts: validity.rootVerdicts }
+}
+
+/** trust-manager: a `sources` entry per bundle (the reference), then one entry per namespace copy. */
+function trustManagerFindings(observations: TrustBundleObservation[], now: Date, thresholds: ExpiryThresholds): Judged {
+  const out: Judged = { entries: [], findings: [], rootVerdicts: [] }
+  for (const obs of observations) {
+    const judged = judgeTrustBundle(obs, now)
+    const ref = bundleRef(obs.bundle)
+    out.entries.push({ mesh: 'trust-manager', scope: `${ref} sources`, origin: obs.sources.map((s) => s.origin).join('; ') || '(no readable source)', roots: judged.expected, state: judged.expected.length ? 'reference' : 'empty', missing: [], extra: [] })
+    for (const c of judged.copies) out.entries.push({ mesh: 'trust-manager', scope: `${ref} in ${c.copy.namespace}`, origin: `${c.copy.kind} ${c.copy.namespace}/${c.copy.name}`, roots: c.roots, state: c.state, missing: c.missing, extra: c.extra })
+    out.findings.push(...judged.findings)
+    const validity = rootValidity('trust-manager', `trust-manager ${ref}`, judged.expected, now, thresholds, ref)
+    out.findings.push(...validity.findings)
+    out.rootVerdicts.push(...validity.rootVerdicts)
+  }
+  return out
 }
 
 export function bundleReport(input: BundleInput, now: Date): BundleReport {
-  const warnDays = input.warnDays ?? 60
+  const thresholds: ExpiryThresholds = { ...DEFAULT_THRESHOLDS, ...(input.warnDays !== undefined ? { caMs: input.warnDays * DAY_MS } : {}) }
   const parts = [
-    input.istio ? istioFindings(input.istio, now, warnDays) : undefined,
-    input.linkerd ? linkerdFindings(input.linkerd, now, warnDays) : undefined,
-    input.consul ? consulFindings(input.consul, now, warnDays) : undefined,
+    input.istio ? istioFindings(input.istio, now, thresholds) : undefined,
+    input.linkerd ? linkerdFindings(input.linkerd, now, thresholds) : undefined,
+    input.consul ? consulFindings(input.consul, now, thresholds) : undefined,
+    input.trustManager?.length ? trustManagerFindings(input.trustManager, now, thresholds) : undefined,
   ].filter((p) => p !== undefined)
-  const findings = parts.flatMap((p) => p.findings)
+  const findings = [...(input.notes ?? []), ...parts.flatMap((p) => p.findings)]
   const entries = parts.flatMap((p) => p.entries)
   if (entries.length === 0) {
-    findings.push(finding({ check: 'bundle.found', status: 'fail', subject: `cluster ${input.cluster}`, message: 'no trust bundle found: no istio-ca-root-cert, linkerd-identity-trust-roots or meshed proxy in scope', fix: 'check the namespace (-n, -A) and that a mesh is installed' }))
+    findings.push(finding({ check: 'bundle.found', status: 'fail', subject: `cluster ${input.cluster}`, message: 'no trust bundle found: no istio-ca-root-cert, linkerd-identity-trust-roots, trust-manager Bundle or meshed proxy in scope', fix: 'check the namespace (-n, -A) and that a mesh is installed' }))
   }
   const status = worstStatus(findings)
-  return { at: rfc3339(now), cluster: input.cluster, valid: status !== 'fail', status, entries, findings }
+  return { at: rfc3339(now), cluster: input.cluster, valid: status !== 'fail', status, entries, rootVerdicts: parts.flatMap((p) => p.rootVerdicts), findings }
 }
 
 /** The roots in force per mesh: the control plane's bundle, else every root seen. For -o pem / -o spiffe. */

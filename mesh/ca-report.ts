@@ -1,6 +1,7 @@
 // `kubectl meshcert ca`: the control plane's CA material judged the way `linkerd check` judges
 // its identity section, and more, for Istio and Linkerd: the signing certificate and the roots
-// within their validity (warn when fewer than `warnDays` remain), the issuer signed by a trust
+// within their validity (each certificate judged by mesh/judge.ts, as every command judges it:
+// warn within the CA window, 60 days unless `--warn` says otherwise), the issuer signed by a trust
 // anchor, a supported key algorithm, CA flags and key usage, the private key matching the
 // certificate (the key is never shown or returned), and the root present in the trust bundle the
 // proxies use. It also recognises cert-manager as the mesh CA: istio-csr (istiod pointed at it,
@@ -9,18 +10,19 @@
 // Pure: objects and PEM in, findings out; `now` is given.
 //
 // JSON contract (docs/; add, never rename): CaReport, CaAuthority.
-import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { parse as parseYaml } from 'yaml'
 import { bundleFromPem, certificateFacts, decodeCertificates, verifyChain, type CertificateFacts, type X509Certificate } from '../pki/index.js'
 import { finding, isMeshcertError, rfc3339, worstStatus, type Finding, type FindingStatus } from '../core/index.js'
 import type { CaMaterial } from './ca-material.js'
 import { certificateStatus, issuerReady } from './certmanager/index.js'
+import { chainFactsOf, chainFinding, DAY_MS, DEFAULT_THRESHOLDS, expiryFinding, judgeCertificate, keyFactsOf, keyFinding, renewalFinding, roleOfCertificate, type CertificateVerdict, type ChainFacts, type ExpiryThresholds, type RenewalFacts } from './judge.js'
 import { caAddressPointsAt, type IstioCsrConfig, type IstiodCaMode } from './istio/index.js'
+import { bundleRef, judgeTrustBundle, type TrustBundleObservation } from './trustmanager/index.js'
 import { refOf, type KubeObject } from './objects.js'
 
 export interface CaInput {
   cluster: string
-  /** Days of validity below which a certificate is reported as expiring (default 60). */
+  /** Days of validity below which a certificate is reported as expiring (default 60, the CA window of mesh/judge.ts). */
   warnDays?: number
   istio?: {
     controlPlaneNamespace: string
@@ -39,6 +41,8 @@ export interface CaInput {
       /** The CA certificate(s) of that issuer (its `spec.ca.secretName` Secret's ca.crt / tls.crt). */
       issuerCaPem?: string
     }
+    /** The trust-manager bundle that writes istio-ca-root-cert, seen from the control plane namespace. */
+    trustManager?: TrustBundleObservation
   }
   linkerd?: {
     controlPlaneNamespace: string
@@ -47,7 +51,11 @@ export interface CaInput {
     trustRootsPem?: string
     /** A cert-manager Certificate that writes the issuer Secret, when there is one. */
     issuerCertificate?: KubeObject
+    /** The trust-manager bundle that writes linkerd-identity-trust-roots (Linkerd's cert-manager setup). */
+    trustManager?: TrustBundleObservation
   }
+  /** Findings about reading the cluster (a forbidden list). */
+  notes?: Finding[]
 }
 
 export interface CaAuthority {
@@ -58,6 +66,8 @@ export interface CaAuthority {
   certificate: CertificateFacts
   /** Days until notAfter at `at` (negative once expired). */
   daysLeft: number
+  /** The certificate's judgement (mesh/judge.ts): the same `status`, `bundle` and `chain` give it. */
+  verdict: CertificateVerdict
 }
 
 export interface CaReport {
@@ -71,8 +81,6 @@ export interface CaReport {
   findings: Finding[]
 }
 
-const DAY_MS = 86_400_000
-
 function daysLeft(cert: X509Certificate, now: Date): number {
   return Math.floor((cert.notAfter.getTime() - now.getTime()) / DAY_MS)
 }
@@ -85,15 +93,6 @@ function parse(pem: string | undefined, origin: string): { certs: X509Certificat
     if (isMeshcertError(err)) return { certs: [], error: err.message }
     throw err
   }
-}
-
-function validity(check: string, subject: string, cert: X509Certificate, now: Date, warnDays: number, what: string, fix: string): Finding {
-  const f = certificateFacts(cert)
-  const days = daysLeft(cert, now)
-  if (cert.notAfter < now) return finding({ check, status: 'fail', subject, message: `${what} expired at ${f.notAfter}`, reason: 'no new workload certificate can be trusted once a CA certificate in the chain has expired', fix })
-  if (cert.notBefore > now) return finding({ check, status: 'fail', subject, message: `${what} is not valid before ${f.notBefore}`, reason: 'certificates it signs are rejected until then', fix: `check the issuing clock, or ${fix}` })
-  if (days < warnDays) return finding({ check, status: 'warn', subject, message: `${what} expires at ${f.notAfter}: ${days} days left, less than ${warnDays}`, reason: 'rotate before it expires, while both old and new can be trusted side by side', fix })
-  return finding({ check, status: 'pass', subject, message: `${what} is within its validity period (until ${f.notAfter}, ${days} days left)` })
 }
 
 /** Linkerd requires ECDSA P-256 for the issuer; Istio accepts RSA >= 2048 and ECDSA P-256/P-384. */
@@ -116,33 +115,15 @@ function caFlagsFinding(subject: string, f: CertificateFacts, isRoot = f.selfSig
     : finding({ check: 'ca.flags', status: 'pass', subject, message: `is a CA (basicConstraints CA:TRUE${f.pathLen !== undefined ? `, pathLen ${f.pathLen}` : ''}) with keyUsage ${f.keyUsage.length ? f.keyUsage.join(', ') : '(not restricted)'}` })
 }
 
-/** Does the private key belong to the certificate? Compares public keys; the key itself never leaves here. */
-export function keyMatchesCertificate(keyPem: string, cert: X509Certificate): boolean | 'unreadable' {
-  let publicDer: Buffer
-  try {
-    publicDer = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' })
-  } catch {
-    return 'unreadable'
-  }
-  return Buffer.from(cert.publicKey.rawData).equals(publicDer)
-}
-
-function keyMatchFinding(subject: string, material: CaMaterial, cert: X509Certificate): Finding {
-  if (!material.keyPem) return finding({ check: 'ca.keyMatch', status: 'skip', subject, message: `${material.source} holds no private key to compare` })
-  const match = keyMatchesCertificate(material.keyPem, cert)
-  if (match === 'unreadable') return finding({ check: 'ca.keyMatch', status: 'fail', subject, message: `the private key in ${material.source} is not a readable PEM private key (its contents are not shown)`, fix: 'write an unencrypted PKCS#8, PKCS#1 or SEC1 PEM key' })
-  return match
-    ? finding({ check: 'ca.keyMatch', status: 'pass', subject, message: `the private key in ${material.source} matches the certificate (key not shown)` })
-    : finding({ check: 'ca.keyMatch', status: 'fail', subject, message: `the private key in ${material.source} does not match the certificate (key not shown)`, reason: 'the CA signs with a key whose certificate it does not present: every workload chain fails to verify', fix: `recreate ${material.source} from a matching certificate and key` })
-}
-
 interface Judged {
   findings: Finding[]
   authorities: CaAuthority[]
+  /** The trust anchor the signing certificate chains to (itself when self-signed), when one was found. */
+  anchor?: CertificateFacts
 }
 
-/** The checks every mesh's CA material gets. */
-async function judgeMaterial(material: CaMaterial, bundlePem: string | undefined, bundleName: string, now: Date, warnDays: number): Promise<Judged> {
+/** The checks every mesh's CA material gets. `renewal`: when cert-manager renews the issuer. */
+async function judgeMaterial(material: CaMaterial, bundlePem: string | undefined, bundleName: string, now: Date, thresholds: ExpiryThresholds, renewal?: RenewalFacts): Promise<Judged> {
   const findings: Finding[] = []
   const authorities: CaAuthority[] = []
   const rotateFix = material.mesh === 'linkerd' ? 'rotate the issuer: `linkerd upgrade --identity-issuer-certificate-file … --identity-issuer-key-file …` (or let cert-manager renew it)' : `replace ${material.source} with a renewed CA and restart istiod: \`kubectl rollout restart deploy/istiod -n istio-system\``
@@ -161,37 +142,45 @@ async function judgeMaterial(material: CaMaterial, bundlePem: string | undefined
   const issuerFacts = certificateFacts(issuer)
   const role: CaAuthority['role'] = issuerFacts.selfSigned ? 'root' : 'issuer'
   const subject = `${material.mesh} ${role === 'root' ? 'self-signed CA' : 'issuer'} ${issuerFacts.subject}`
-  authorities.push({ mesh: material.mesh, role, source: material.source, certificate: issuerFacts, daysLeft: daysLeft(issuer, now) })
-
-  findings.push(validity('ca.issuer.validity', subject, issuer, now, warnDays, role === 'root' ? 'the self-signed CA certificate' : 'the issuer certificate', rotateFix))
-  findings.push(algorithmFinding(material.mesh, subject, issuerFacts))
-  findings.push(caFlagsFinding(subject, issuerFacts))
-  findings.push(keyMatchFinding(subject, material, issuer))
 
   // The anchors: the CA's own root(s), else the trust bundle.
   const anchors = parsedRoots.certs.length ? parsedRoots.certs : bundle.certs
+  const anchorsFrom = parsedRoots.certs.length ? `${material.source} ${material.mesh === 'istio' ? 'root-cert.pem' : 'ca.crt'}` : bundleName
+  let chain: ChainFacts | undefined
+  let anchor: CertificateFacts | undefined = role === 'root' ? issuerFacts : undefined
+  if (role !== 'root' && anchors.length) {
+    const verification = await verifyChain({ certificates: [issuer, ...chainCerts], roots: anchors, now, leaf: issuer })
+    chain = chainFactsOf(verification, anchorsFrom)
+    const top = verification.path[verification.path.length - 1]
+    if (!chain.problem && top && verification.path.length > 1 && verification.trustAnchors.includes(top.sha256Fingerprint)) anchor = top
+  }
+  const key = material.keyPem ? keyFactsOf(material.keyPem, issuer) : undefined
+  const verdict = judgeCertificate({ role, notBefore: issuerFacts.notBefore, notAfter: issuerFacts.notAfter, ...(chain ? { chain } : {}), ...(key ? { key } : {}), ...(renewal ? { renewal } : {}) }, now, thresholds, material.source)
+  authorities.push({ mesh: material.mesh, role, source: material.source, certificate: issuerFacts, daysLeft: daysLeft(issuer, now), verdict })
+
+  findings.push(expiryFinding(verdict, { check: 'ca.issuer.validity', subject, noun: role === 'root' ? 'the self-signed CA certificate' : 'the issuer certificate', fix: rotateFix }))
+  findings.push(algorithmFinding(material.mesh, subject, issuerFacts))
+  findings.push(caFlagsFinding(subject, issuerFacts))
+  findings.push(verdict.key ? keyFinding(verdict.key, { check: 'ca.keyMatch', subject, noun: subject, fix: `recreate ${material.source} from a matching certificate and key` }) : finding({ check: 'ca.keyMatch', status: 'skip', subject, message: `${material.source} holds no private key to compare` }))
+  if (verdict.renewal?.state === 'overdue') findings.push(renewalFinding(verdict.renewal, { check: 'linkerd.issuer.renewal', subject, noun: 'the issuer certificate', fix: 'kubectl describe certificaterequest -n ' + material.source.split(' ')[1]!.split('/')[0] }))
+
   const seen = new Set<string>([issuerFacts.sha256Fingerprint])
   for (const cert of [...chainCerts, ...anchors]) {
     const f = certificateFacts(cert)
     if (seen.has(f.sha256Fingerprint)) continue
     seen.add(f.sha256Fingerprint)
     const r: CaAuthority['role'] = f.selfSigned ? 'root' : 'intermediate'
-    authorities.push({ mesh: material.mesh, role: r, source: material.source, certificate: f, daysLeft: daysLeft(cert, now) })
-    findings.push(validity(`ca.${r}.validity`, `${material.mesh} ${r} ${f.subject}`, cert, now, warnDays, r === 'root' ? 'the trust anchor' : 'the intermediate', r === 'root' ? 'start a root rotation: add a new root next to this one in the trust bundle, then re-issue the issuer from it' : rotateFix))
+    const v = judgeCertificate({ role: roleOfCertificate(f), notBefore: f.notBefore, notAfter: f.notAfter }, now, thresholds)
+    authorities.push({ mesh: material.mesh, role: r, source: material.source, certificate: f, daysLeft: daysLeft(cert, now), verdict: v })
+    findings.push(expiryFinding(v, { check: `ca.${r}.validity`, subject: `${material.mesh} ${r} ${f.subject}`, noun: r === 'root' ? 'the trust anchor' : 'the intermediate', fix: r === 'root' ? 'start a root rotation: add a new root next to this one in the trust bundle, then re-issue the issuer from it' : rotateFix }))
     if (r === 'intermediate') findings.push(caFlagsFinding(`${material.mesh} intermediate ${f.subject}`, f))
   }
 
   if (role !== 'root') {
-    if (anchors.length === 0) {
+    if (!verdict.chain) {
       findings.push(finding({ check: 'ca.issuer.signedByAnchor', status: 'fail', subject, message: `no trust anchor to check the issuer against (${material.source} has no root and ${bundleName} is missing)`, fix: material.mesh === 'istio' ? 'add root-cert.pem to cacerts' : 'restore linkerd-identity-trust-roots' }))
     } else {
-      const verdict = await verifyChain({ certificates: [issuer, ...chainCerts], roots: anchors, now, leaf: issuer })
-      const broken = verdict.findings.filter((f) => f.status === 'fail' && f.check !== 'chain.validity' && f.check !== 'chain.keyUsage')
-      findings.push(
-        broken.length
-          ? finding({ check: 'ca.issuer.signedByAnchor', status: 'fail', subject, message: `is not issued by the trust anchor: ${broken[0]!.message}`, reason: 'workload certificates it signs will not verify against the roots proxies trust', fix: broken[0]!.fix ?? 'issue the issuer from the trust anchor, or add its root to the bundle' })
-          : finding({ check: 'ca.issuer.signedByAnchor', status: 'pass', subject, message: `is issued by the trust anchor ${verdict.path[verdict.path.length - 1]!.subject}` }),
-      )
+      findings.push(chainFinding(verdict.chain, { check: 'ca.issuer.signedByAnchor', subject, noun: subject, fix: 'issue the issuer from the trust anchor, or add its root to the bundle' }))
     }
   }
 
@@ -210,7 +199,29 @@ async function judgeMaterial(material: CaMaterial, bundlePem: string | undefined
       else findings.push(finding({ check: 'ca.rootInBundle', status: 'pass', subject, message: `its root is in ${bundleName}` }))
     }
   }
-  return { findings, authorities }
+  return { findings, authorities, ...(anchor ? { anchor } : {}) }
+}
+
+/**
+ * When trust-manager writes the mesh's trust bundle ConfigMap: the bundle's own checks (Synced,
+ * sources, the control plane's copy), and whether the CA's root is among its sources — if not, the
+ * next sync takes it out of the bundle the proxies are given.
+ */
+function trustManagerFindings(mesh: 'istio' | 'linkerd', obs: TrustBundleObservation, anchor: CertificateFacts | undefined, bundleName: string, now: Date): { mode: string; findings: Finding[] } {
+  const judged = judgeTrustBundle(obs, now)
+  const ref = bundleRef(obs.bundle)
+  const findings = [...judged.findings]
+  const subject = `${mesh} ${ref}`
+  if (!anchor) {
+    findings.push(finding({ check: 'trustManager.caRoot', status: 'skip', subject, message: "the CA's root is not known, so it could not be looked for in the bundle's sources" }))
+  } else if (judged.expected.some((c) => c.sha256Fingerprint === anchor.sha256Fingerprint)) {
+    findings.push(finding({ check: 'trustManager.caRoot', status: 'pass', subject, message: `its sources hold the CA's root ${anchor.subject} [${anchor.sha256Fingerprint.slice(0, 16)}]` }))
+  } else if (!judged.expectedComplete && obs.bundle.defaultCAs) {
+    findings.push(finding({ check: 'trustManager.caRoot', status: 'skip', subject, message: `the CA's root ${anchor.subject} is in none of its readable sources; the default CA package may hold it` }))
+  } else {
+    findings.push(finding({ check: 'trustManager.caRoot', status: 'fail', subject, message: `its sources do not hold the CA's root ${anchor.subject} [${anchor.sha256Fingerprint.slice(0, 16)}]: trust-manager writes ${bundleName} without it`, reason: 'proxies given that bundle reject every certificate the CA issues', fix: `add the root to a source of ${ref} in the trust namespace ${obs.trustNamespace} (for Linkerd's setup: the Secret holding the trust anchor, key ca.crt)` }))
+  }
+  return { mode: `${mesh}: trust bundle distributed by trust-manager ${ref}`, findings }
 }
 
 const ROTATION_DOC = 'https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/'
@@ -343,8 +354,8 @@ function istioCsrFindings(istio: NonNullable<CaInput['istio']>): Finding[] {
   return findings
 }
 
-function linkerdCertManagerFindings(certificate: KubeObject, now: Date): Finding[] {
-  const facts = certificateStatus(certificate, now)
+function linkerdCertManagerFindings(certificate: KubeObject): Finding[] {
+  const facts = certificateStatus(certificate)
   const subject = `Certificate ${refOf(certificate)}`
   const out: Finding[] = []
   out.push(
@@ -352,26 +363,28 @@ function linkerdCertManagerFindings(certificate: KubeObject, now: Date): Finding
       ? finding({ check: 'linkerd.issuer.certManager', status: 'pass', subject, message: `cert-manager manages the issuer and it is Ready (issued by ${facts.issuerRef.kind} ${facts.issuerRef.name}${facts.renewalTime ? `, renews at ${facts.renewalTime}` : ''})` })
       : finding({ check: 'linkerd.issuer.certManager', status: 'fail', subject, message: `cert-manager manages the issuer but it is not Ready${facts.readyReason ? ` (${facts.readyReason}${facts.readyMessage ? `: ${facts.readyMessage}` : ''})` : ''}`, fix: `kubectl describe certificate ${certificate.metadata.name} -n ${certificate.metadata.namespace}` }),
   )
-  if (facts.renewalOverdue) out.push(finding({ check: 'linkerd.issuer.renewal', status: 'warn', subject, message: `renewal was due at ${facts.renewalTime} and has not happened`, fix: `kubectl describe certificaterequest -n ${certificate.metadata.namespace}` }))
   if (!facts.isCA) out.push(finding({ check: 'linkerd.issuer.certManager', status: 'fail', subject, message: 'spec.isCA is not true, so the issuer it writes cannot sign proxy certificates', fix: 'set spec.isCA: true' }))
   return out
 }
 
 export async function caReport(input: CaInput, now: Date): Promise<CaReport> {
-  const warnDays = input.warnDays ?? 60
+  // `--warn` sets the CA window; leaves are not judged here.
+  const thresholds: ExpiryThresholds = { ...DEFAULT_THRESHOLDS, ...(input.warnDays !== undefined ? { caMs: input.warnDays * DAY_MS } : {}) }
   const findings: Finding[] = []
   const authorities: CaAuthority[] = []
   const modes: string[] = []
+  const anchors: { istio?: CertificateFacts; linkerd?: CertificateFacts } = {}
   if (input.istio) {
     const istio = input.istio
     const bundleName = `ConfigMap ${istio.controlPlaneNamespace}/istio-ca-root-cert`
     if (istio.istioCsr) modes.push('istio: cert-manager via istio-csr')
     if (istio.material) {
       modes.push(istio.material.source.endsWith('/istio-ca-secret') ? 'istio: istiod self-signed CA (istio-ca-secret)' : 'istio: plug-in CA (cacerts)')
-      const judged = await judgeMaterial(istio.material, istio.trustBundlePem, bundleName, now, warnDays)
+      const judged = await judgeMaterial(istio.material, istio.trustBundlePem, bundleName, now, thresholds)
       findings.push(...judged.findings)
       authorities.push(...judged.authorities)
       findings.push(caRootsDistributedFinding(istio, istio.material, bundleName))
+      anchors.istio = judged.anchor
     } else if (!istio.istioCsr) {
       findings.push(finding({ check: 'ca.material', status: 'fail', subject: `namespace ${istio.controlPlaneNamespace}`, message: `no Istio CA found: neither Secret cacerts nor istio-ca-secret in ${istio.controlPlaneNamespace}, and no istio-csr`, fix: 'check that istiod runs in this namespace (--istio-namespace), or plug in a CA: https://istio.io/latest/docs/tasks/security/cert-management/plugin-ca-cert/' }))
     }
@@ -384,14 +397,24 @@ export async function caReport(input: CaInput, now: Date): Promise<CaReport> {
       modes.push(l5d.issuerCertificate ? 'linkerd: identity issuer managed by cert-manager' : 'linkerd: identity issuer')
       // Linkerd's issuer Secret need not hold the anchors: the trust roots ConfigMap is the anchor set.
       const material = l5d.issuer.rootPem ? l5d.issuer : { ...l5d.issuer, ...(l5d.trustRootsPem ? { rootPem: l5d.trustRootsPem } : {}) }
-      const judged = await judgeMaterial(material, l5d.trustRootsPem, bundleName, now, warnDays)
+      const renewal = l5d.issuerCertificate ? certificateStatus(l5d.issuerCertificate).renewalTime : undefined
+      const judged = await judgeMaterial(material, l5d.trustRootsPem, bundleName, now, thresholds, renewal ? { dueAt: renewal, by: 'cert-manager' } : undefined)
       findings.push(...judged.findings)
       authorities.push(...judged.authorities)
+      anchors.linkerd = judged.anchor
     } else {
       findings.push(finding({ check: 'ca.material', status: 'fail', subject: `namespace ${l5d.controlPlaneNamespace}`, message: `no Secret linkerd-identity-issuer in ${l5d.controlPlaneNamespace}`, fix: 'check the control plane namespace (--linkerd-namespace), or reinstall the issuer: `linkerd upgrade --identity-issuer-certificate-file … | kubectl apply -f -`' }))
     }
-    if (l5d.issuerCertificate) findings.push(...linkerdCertManagerFindings(l5d.issuerCertificate, now))
+    if (l5d.issuerCertificate) findings.push(...linkerdCertManagerFindings(l5d.issuerCertificate))
   }
+  for (const mesh of ['istio', 'linkerd'] as const) {
+    const part = input[mesh]
+    if (!part?.trustManager) continue
+    const tm = trustManagerFindings(mesh, part.trustManager, anchors[mesh], `ConfigMap ${part.controlPlaneNamespace}/${mesh === 'istio' ? 'istio-ca-root-cert' : 'linkerd-identity-trust-roots'}`, now)
+    modes.push(tm.mode)
+    findings.push(...tm.findings)
+  }
+  findings.push(...(input.notes ?? []))
   if (!input.istio && !input.linkerd) findings.push(finding({ check: 'ca.material', status: 'fail', subject: `cluster ${input.cluster}`, message: 'no mesh control plane found (no istio-system or linkerd namespace)', fix: 'pass --istio-namespace or --linkerd-namespace if the control plane lives elsewhere' }))
   const status = worstStatus(findings)
   return { at: rfc3339(now), cluster: input.cluster, valid: status !== 'fail', status, modes, authorities, findings }

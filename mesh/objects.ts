@@ -10,7 +10,7 @@ export interface KubeObject {
     labels?: Record<string, string>
     annotations?: Record<string, string>
     uid?: string
-    ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }>
+    ownerReferences?: Array<{ apiVersion?: string; kind: string; name: string; controller?: boolean }>
     [key: string]: unknown
   }
   [key: string]: unknown

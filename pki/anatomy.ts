@@ -19,6 +19,8 @@ export interface CertificateAnatomy {
   version: number
   /** Serial number as DER content octets in hex, without the sign-padding zero octet. */
   serialHex: string
+  /** The serial INTEGER's content octets as written (two's complement, sign octet included). */
+  serial: Uint8Array
   /** AlgorithmIdentifier inside the TBS (must equal the outer one). */
   tbsSignatureAlgorithm: Uint8Array
   signatureAlgorithm: Uint8Array
@@ -151,6 +153,7 @@ export function dissect(der: Uint8Array, sha256 = sha256Hex(der)): CertificateAn
     tbs: bytesOf(der, tbsTlv!),
     version,
     serialHex: toHex(serialBytes),
+    serial,
     tbsSignatureAlgorithm: bytesOf(der, tbsSigAlg),
     signatureAlgorithm: bytesOf(der, sigAlgTlv!),
     signatureOid: sigAlg.oid,

@@ -1,6 +1,6 @@
 // Trust bundles are sets of roots, compared by SHA-256 fingerprint and never as text: a different
 // order, a trailing newline or a duplicate is the same bundle. PEM and SPIFFE bundle (JWK Set) forms.
-import { X509Certificate } from '@peculiar/x509'
+import type { X509Certificate } from '@peculiar/x509'
 import { createPublicKey, type JsonWebKey } from 'node:crypto'
 import { anatomy } from './anatomy.js'
 import { publicKeyOf } from './crypto.js'
@@ -9,7 +9,6 @@ import { MeshcertError } from '../core/errors.js'
 import { certificateFacts, describeCertificate, factsOf } from './facts.js'
 import { CURVE_NAMES, OID } from './oids.js'
 import type { CertificateFacts } from './types.js'
-import './crypto.js'
 
 export interface TrustBundle {
   /** Where the bundle came from ("file root-cert.pem", "ConfigMap istio-system/istio-ca-root-cert"). */

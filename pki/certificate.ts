@@ -1,52 +1,77 @@
-// Certificates as decodeCertificates returns them: real @peculiar/x509 X509Certificate objects whose
-// ASN.1 object model is built only when a caller reads something that needs it. pki/ itself works on
-// the DER anatomy (anatomy.ts) and node:crypto, so verifying a chain never pays for the full ASN.1
-// parse (it was most of the time per chain); a caller that reads `.subject` or `.extensions` gets
-// exactly what the eager object would have given.
-import { AsnConvert } from '@peculiar/asn1-schema'
-import { Certificate } from '@peculiar/asn1-x509'
-import { X509Certificate } from '@peculiar/x509'
+// Certificates as decodeCertificates returns them: objects that read exactly like @peculiar/x509
+// X509Certificate objects (the type pki/ exports), built on the DER anatomy (anatomy.ts). The
+// validity window and the raw bytes come from the anatomy; every other member is answered by a real
+// @peculiar object built on first read, so verifying a chain never loads @peculiar/x509 at all
+// (peculiar.ts) and never pays for the full ASN.1 parse.
+import type { X509Certificate } from '@peculiar/x509'
 import { rememberAnatomy, type CertificateAnatomy } from './anatomy.js'
+import { peculiarX509 } from './peculiar.js'
 
-/** Stands in for the ASN.1 object during construction; never read (the getter below replaces it). */
-const NOT_YET_PARSED = Object.freeze({}) as unknown as Certificate
+// X509Certificate's public members that are answered by the full object (its .d.ts).
+const FULL_GETTERS = ['publicKey', 'serialNumber', 'subjectName', 'subject', 'issuerName', 'issuer', 'signatureAlgorithm', 'signature', 'extensions'] as const
+const FULL_METHODS = ['getExtension', 'getExtensions', 'verify', 'getThumbprint', 'isSelfSigned', 'toTextObject', 'equal', 'toString'] as const
 
-export class LazyX509Certificate extends X509Certificate {
+export class LazyX509Certificate {
   readonly #der: ArrayBuffer
   readonly #anatomy: CertificateAnatomy
-  #asn: Certificate | undefined
+  #full: X509Certificate | undefined
   #notBefore: Date | undefined
   #notAfter: Date | undefined
 
   /** `anatomy` must be the dissection of `der` (decode.ts reads it first to refuse broken input by name). */
   constructor(der: Uint8Array, anatomy: CertificateAnatomy) {
-    super(NOT_YET_PARSED)
     this.#der = exactBuffer(der)
     this.#anatomy = anatomy
-    // `asn` is an own data property set by the base constructor; replace it with a parse-on-first-read.
-    Object.defineProperty(this, 'asn', {
-      configurable: true,
-      enumerable: true,
-      get: () => (this.#asn ??= AsnConvert.parse(this.#der, Certificate)),
-    })
-    rememberAnatomy(this, anatomy)
+    rememberAnatomy(this as unknown as X509Certificate, anatomy)
     // Times in a spelling RFC 5280 does not allow need the full parser: run it now, so that a
     // certificate it cannot read is refused at decode time, as an eager object would be.
     if (!anatomy.notBefore || !anatomy.notAfter) void [this.notBefore, this.notAfter]
   }
 
-  override get rawData(): ArrayBuffer {
+  /** The @peculiar/x509 object for these bytes, built on first use. */
+  full(): X509Certificate {
+    return (this.#full ??= new (peculiarX509().X509Certificate)(this.#der))
+  }
+
+  get rawData(): ArrayBuffer {
     return this.#der
   }
 
-  override get notBefore(): Date {
+  get notBefore(): Date {
     // A copy per object: anatomies are shared between objects of the same DER.
-    return (this.#notBefore ??= this.#anatomy.notBefore ? new Date(this.#anatomy.notBefore) : super.notBefore)
+    return (this.#notBefore ??= this.#anatomy.notBefore ? new Date(this.#anatomy.notBefore) : this.full().notBefore)
   }
 
-  override get notAfter(): Date {
-    return (this.#notAfter ??= this.#anatomy.notAfter ? new Date(this.#anatomy.notAfter) : super.notAfter)
+  get notAfter(): Date {
+    return (this.#notAfter ??= this.#anatomy.notAfter ? new Date(this.#anatomy.notAfter) : this.full().notAfter)
   }
+
+  get privateKey(): CryptoKey | undefined {
+    return this.#full?.privateKey
+  }
+
+  set privateKey(key: CryptoKey | undefined) {
+    this.full().privateKey = key
+  }
+}
+
+for (const name of FULL_GETTERS) {
+  Object.defineProperty(LazyX509Certificate.prototype, name, {
+    configurable: true,
+    get(this: LazyX509Certificate) {
+      return this.full()[name]
+    },
+  })
+}
+for (const name of FULL_METHODS) {
+  Object.defineProperty(LazyX509Certificate.prototype, name, {
+    configurable: true,
+    writable: true,
+    value(this: LazyX509Certificate, ...args: unknown[]) {
+      const full = this.full() as unknown as Record<string, (...a: unknown[]) => unknown>
+      return full[name]!.apply(full, args)
+    },
+  })
 }
 
 /** An ArrayBuffer holding exactly `der` (Buffers from base64 may be views into a shared pool). */

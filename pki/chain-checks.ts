@@ -10,7 +10,7 @@ import { formatName } from './names.js'
 import { extensionName, OID, PROCESSED_EXTENSIONS } from './oids.js'
 import type { PathNode } from './path-building.js'
 import { rfc3339 } from '../core/time.js'
-import type { CertificateFacts, ChainRole } from './types.js'
+import type { CertificateFacts, ChainRole, Purpose } from './types.js'
 
 export interface PathEntry {
   node: PathNode
@@ -26,6 +26,10 @@ export interface CheckContext {
   now: Date
   /** Descriptions of the trust bundle's roots, for messages. */
   bundleRoots: string[]
+  /** Judge by the RFC 5280 profile: its MUSTs fail the path instead of warning (profile.ts). */
+  strict: boolean
+  /** What the leaf must be good for (its extendedKeyUsage). */
+  purpose: Purpose
 }
 
 const FIX_BY_ROLE: Record<ChainRole, string> = {

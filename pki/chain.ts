@@ -20,9 +20,10 @@ import { certificateFacts, certificateLabel, describeCertificate, factsOf } from
 import type { Finding } from '../core/finding.js'
 import { lifetime } from './lifetime.js'
 import { buildPaths, findLeaf, pathNode, type CandidatePath, type PathNode } from './path-building.js'
+import { checkProfile } from './profile.js'
+import { judgeSvid } from './svid.js'
 import { rfc3339 } from '../core/time.js'
-import type { CertificateFacts, ChainLink, ChainRole, ChainVerification } from './types.js'
-import './crypto.js'
+import type { CertificateFacts, ChainLink, ChainRole, ChainVerification, Purpose } from './types.js'
 
 export interface VerifyChainInput {
   /** The presented certificates, in any order (leaf, intermediates, maybe a root). */
@@ -35,6 +36,10 @@ export interface VerifyChainInput {
   rotateAt?: number
   /** The leaf, when the caller knows it (otherwise: the certificate that issues no other). */
   leaf?: X509Certificate
+  /** Judge by the RFC 5280 profile: its MUSTs fail the chain instead of warning (default false). */
+  strict?: boolean
+  /** What the leaf's extendedKeyUsage must permit (default `any`: nothing in particular). */
+  purpose?: Purpose
 }
 
 /** The certificates that are self-signed (subject = issuer and their own key verifies them). */
@@ -64,8 +69,8 @@ interface Evaluated {
   signaturesOk: boolean
 }
 
-function evaluate(path: CandidatePath, now: Date, bundleRoots: string[]): Evaluated {
-  const ctx: CheckContext = { path: entries(path), anchored: path.anchored, now, bundleRoots }
+function evaluate(path: CandidatePath, base: Omit<CheckContext, 'path' | 'anchored'>): Evaluated {
+  const ctx: CheckContext = { ...base, path: entries(path), anchored: path.anchored }
   const findings = [
     checkAnchor(ctx),
     ...checkSignatures(ctx),
@@ -77,6 +82,7 @@ function evaluate(path: CandidatePath, now: Date, bundleRoots: string[]): Evalua
     ...checkNameConstraints(ctx),
     ...checkCriticalExtensions(ctx),
     ...checkExtensionEncoding(ctx),
+    ...checkProfile(ctx),
   ]
   const failures = findings.filter((f) => f.status === 'fail').length
   const signaturesOk = !findings.some((f) => f.status === 'fail' && (f.check === 'chain.signature' || f.check === 'chain.anchor'))
@@ -134,10 +140,16 @@ export async function verifyChain(input: VerifyChainInput): Promise<ChainVerific
       )!
   const pool = [...nodes.values()]
   const built = buildPaths(leaf, pool)
-  const bundleRoots = roots.map((r) => describeCertificate(factsOf(r)))
-  const evaluated = built.paths.map((p) => evaluate(p, now, bundleRoots)).sort((a, b) => compareRanks(rank(a), rank(b)))
+  const profile = { strict: input.strict ?? false, purpose: input.purpose ?? 'any' }
+  const base = { now, bundleRoots: roots.map((r) => describeCertificate(factsOf(r))), ...profile }
+  const evaluated = built.paths.map((p) => evaluate(p, base)).sort((a, b) => compareRanks(rank(a), rank(b)))
   const best = evaluated[0]!
   const findings: Finding[] = [...best.findings]
+  // X509-SVID leaf validation (X509-SVID §5.2) on top of path validation, whenever the leaf claims a
+  // SPIFFE ID. Whether the signers are CAs that may sign is path validation's own question
+  // (chain.basic-constraints, chain.key-usage), so svid.signing-ca is not repeated here.
+  const svid = judgeSvid(best.entries.map((e) => e.node.cert))
+  if (svid) findings.push(...svid.findings.filter((f) => f.check !== 'svid.signing-ca'))
 
   // A candidate issuer whose key did not sign the child shares only a name with the real issuer
   // (two roots called "Root CA" during a rotation): no verifier would take that path, so it is
@@ -193,5 +205,7 @@ export async function verifyChain(input: VerifyChainInput): Promise<ChainVerific
     findings,
     unused,
     trustAnchors: [...anchorPrints],
+    profile,
+    ...(svid ? { svid: svid.verdict } : {}),
   }
 }

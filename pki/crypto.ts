@@ -1,13 +1,10 @@
-// Cryptography for pki/. @peculiar/x509 is pointed at Node's WebCrypto (for anyone using its async
-// API), while signature checks run on node:crypto's synchronous verify: same OpenSSL underneath,
-// without a promise per signature, which is what makes verifying thousands of chains fast.
-import { constants, createPublicKey, verify, webcrypto, type KeyObject } from 'node:crypto'
-import * as x509 from '@peculiar/x509'
+// Cryptography for pki/: signature checks run on node:crypto's synchronous verify (same OpenSSL as
+// WebCrypto, without a promise per signature, which is what makes verifying thousands of chains
+// fast). @peculiar/x509 is pointed at WebCrypto when it is loaded (peculiar.ts).
+import { constants, createPublicKey, verify, type KeyObject } from 'node:crypto'
 import { children, contentOf, decodeOid, readTlv } from './der.js'
 import { HASH_OIDS, SIGNATURE_ALGORITHMS } from './oids.js'
 import type { CertificateAnatomy } from './anatomy.js'
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto)
 
 const publicKeys = new WeakMap<CertificateAnatomy, KeyObject>()
 

@@ -3,7 +3,8 @@
 // Kubernetes object around it. cert-manager's CertificateRequest `spec.request` is base64 of the PEM
 // CSR; PEM, base64-of-PEM, base64-of-DER and DER are all accepted.
 import { createPublicKey } from 'node:crypto'
-import * as x509 from '@peculiar/x509'
+import type * as x509 from '@peculiar/x509'
+import { peculiarX509 } from './peculiar.js'
 import { MeshcertError } from '../core/errors.js'
 import { EKU_NAMES } from './oids.js'
 import type { KeyAlgorithm, SubjectAltNames } from './types.js'
@@ -42,16 +43,17 @@ const OID = {
   subjectAltName: '2.5.29.17',
 } as const
 
+// @peculiar/x509 KeyUsageFlags, the RFC 5280 KeyUsage bits 0..8 as it numbers them.
 const KEY_USAGE_NAMES: Array<[number, string]> = [
-  [x509.KeyUsageFlags.digitalSignature, 'digitalSignature'],
-  [x509.KeyUsageFlags.nonRepudiation, 'nonRepudiation'],
-  [x509.KeyUsageFlags.keyEncipherment, 'keyEncipherment'],
-  [x509.KeyUsageFlags.dataEncipherment, 'dataEncipherment'],
-  [x509.KeyUsageFlags.keyAgreement, 'keyAgreement'],
-  [x509.KeyUsageFlags.keyCertSign, 'keyCertSign'],
-  [x509.KeyUsageFlags.cRLSign, 'cRLSign'],
-  [x509.KeyUsageFlags.encipherOnly, 'encipherOnly'],
-  [x509.KeyUsageFlags.decipherOnly, 'decipherOnly'],
+  [1, 'digitalSignature'],
+  [2, 'nonRepudiation'],
+  [4, 'keyEncipherment'],
+  [8, 'dataEncipherment'],
+  [16, 'keyAgreement'],
+  [32, 'keyCertSign'],
+  [64, 'cRLSign'],
+  [128, 'encipherOnly'],
+  [256, 'decipherOnly'],
 ]
 
 const CURVE_BITS: Record<string, number> = { 'P-256': 256, 'P-384': 384, 'P-521': 521 }
@@ -138,7 +140,7 @@ function signatureName(csr: x509.Pkcs10CertificateRequest): string {
 
 function sansOf(ext: x509.Extension): SubjectAltNames {
   const sans: SubjectAltNames = { uri: [], dns: [], ip: [], email: [] }
-  for (const name of new x509.SubjectAlternativeNameExtension(ext.rawData).names.items) {
+  for (const name of new (peculiarX509().SubjectAlternativeNameExtension)(ext.rawData).names.items) {
     if (name.type === 'url') sans.uri.push(name.value)
     else if (name.type === 'dns') sans.dns.push(name.value)
     else if (name.type === 'ip') sans.ip.push(name.value)
@@ -152,7 +154,7 @@ export function decodeCsr(input: string | Uint8Array, origin: string): CsrFacts 
   const der = csrDer(input, origin)
   let csr: x509.Pkcs10CertificateRequest
   try {
-    csr = new x509.Pkcs10CertificateRequest(new Uint8Array(der)) // a copy on a plain ArrayBuffer
+    csr = new (peculiarX509().Pkcs10CertificateRequest)(new Uint8Array(der)) // a copy on a plain ArrayBuffer
   } catch (err) {
     throw csrError(origin, 'not a valid PKCS#10 certificate request (ASN.1 does not parse)', err)
   }
@@ -177,18 +179,18 @@ export function decodeCsr(input: string | Uint8Array, origin: string): CsrFacts 
           facts.sans = sansOf(ext)
           break
         case OID.basicConstraints: {
-          const bc = new x509.BasicConstraintsExtension(ext.rawData)
+          const bc = new (peculiarX509().BasicConstraintsExtension)(ext.rawData)
           facts.isCA = bc.ca
           if (bc.pathLength !== undefined) facts.pathLen = bc.pathLength
           break
         }
         case OID.keyUsage: {
-          const usages = new x509.KeyUsagesExtension(ext.rawData).usages
+          const usages = new (peculiarX509().KeyUsagesExtension)(ext.rawData).usages
           facts.keyUsage = KEY_USAGE_NAMES.filter(([flag]) => (usages & flag) !== 0).map(([, name]) => name)
           break
         }
         case OID.extKeyUsage:
-          facts.extKeyUsage = Array.from(new x509.ExtendedKeyUsageExtension(ext.rawData).usages, (oid) => EKU_NAMES[String(oid)] ?? String(oid))
+          facts.extKeyUsage = Array.from(new (peculiarX509().ExtendedKeyUsageExtension)(ext.rawData).usages, (oid) => EKU_NAMES[String(oid)] ?? String(oid))
           break
       }
     }

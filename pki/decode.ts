@@ -1,12 +1,11 @@
 // Certificates in: PEM (any number of blocks, text around them, CRLF, no final newline), DER, and
 // base64 of either (Envoy's `inline_bytes`). Refuses, by name, what is not a certificate: a private
 // key (never echoed), a CSR, an empty input, garbage.
-import { X509Certificate } from '@peculiar/x509'
+import type { X509Certificate } from '@peculiar/x509'
 import { MeshcertError } from '../core/errors.js'
 import { dissectShared } from './anatomy.js'
 import { LazyX509Certificate } from './certificate.js'
 import { children, readTlv, TAG } from './der.js'
-import './crypto.js'
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'X509 CERTIFICATE', 'TRUSTED CERTIFICATE'])
@@ -85,7 +84,7 @@ function parseDer(der: Uint8Array, origin: string, what: string): X509Certificat
   try {
     // Our own structural read: it is stricter than the ASN.1 parser and says what is wrong; every
     // check works on it. The @peculiar object model is built only if a caller reads it.
-    return new LazyX509Certificate(der, dissectShared(der))
+    return new LazyX509Certificate(der, dissectShared(der)) as unknown as X509Certificate
   } catch (err) {
     throw notACertificate(origin, `${what} is not a valid X.509 certificate (${(err as Error).message})`)
   }

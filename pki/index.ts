@@ -1,5 +1,5 @@
 // The public API of pki/: certificates in, facts and verdicts out. Everything else in pki/ is internal.
-export type { CertificateFacts, ChainLink, ChainRole, ChainVerification, KeyAlgorithm, SubjectAltNames } from './types.js'
+export type { CertificateFacts, ChainLink, ChainRole, ChainVerification, KeyAlgorithm, Purpose, SubjectAltNames, SvidVerdict } from './types.js'
 export { decodeCertificates } from './decode.js'
 export { certificateFacts, certificateLabel, describeCertificate } from './facts.js'
 export { verifyChain, selfSignedCertificates } from './chain.js'
@@ -18,9 +18,10 @@ export {
   bundleFromSpiffeJwksAsync,
 } from './bundle.js'
 export type { TrustBundle, BundleDiff, SpiffeJwksOptions } from './bundle.js'
-export { svidFindings } from './svid.js'
+export { judgeSvid, svidCandidate, svidFindings } from './svid.js'
+export type { SvidCandidate, SvidJudgement } from './svid.js'
 export { releaseCertificateMemory } from './memory.js'
-export { X509Certificate } from '@peculiar/x509'
+export type { X509Certificate } from '@peculiar/x509'
 // Written by the SPIFFE/duration/CSR owner; re-exported whole so the public entry point stays one file.
 export * from './spiffe.js'
 export * from './duration.js'

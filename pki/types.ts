@@ -58,6 +58,20 @@ export interface ChainLink extends CertificateFacts {
   validAtNow: boolean
 }
 
+/** What the leaf must be good for: TLS server, TLS client, or no particular purpose (`--purpose`). */
+export type Purpose = 'server' | 'client' | 'any'
+
+/** The X509-SVID verdict on a leaf that carries a spiffe:// URI SAN (pki/svid.ts). */
+export interface SvidVerdict {
+  /** `valid`: an X509-SVID whose identity is `spiffeId`; `invalid`: it breaks an X509-SVID rule and identifies no one. */
+  status: 'valid' | 'invalid'
+  spiffeId?: string
+  /** The first rule it breaks, short (`2 URI SANs`, `leaf is a CA`), when invalid. */
+  reason?: string
+  /** The leaf's URI SANs. */
+  uris: string[]
+}
+
 export interface ChainVerification {
   /** True when a path to a trusted root was found and every check on it passed. */
   valid: boolean
@@ -71,4 +85,8 @@ export interface ChainVerification {
   unused: CertificateFacts[]
   /** Fingerprints of the trust anchors that were offered. */
   trustAnchors: string[]
+  /** How the path was judged: `strict` (RFC 5280 profile MUSTs fail it) and the `purpose` its leaf must permit. */
+  profile: { strict: boolean; purpose: Purpose }
+  /** The X509-SVID verdict, present when the leaf carries a spiffe:// URI SAN; an invalid one fails the chain. */
+  svid?: SvidVerdict
 }

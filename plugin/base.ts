@@ -1,17 +1,22 @@
 // The base of every `kubectl meshcert` command. A command declares its flags, computes a typed
 // result in `run()` and says how to draw it as a table; this class does the rest the same way for
 // all commands:
-//   - `-o/--output table|json|yaml` (a command may add formats, e.g. `outputFlag(['pem'])`),
+//   - `-o/--output table|wide|json|yaml` (a command may add formats, e.g. `outputFlag(['pem'])`),
 //     `--at TIME` (RFC 3339) parsed into `this.at`;
+//   - `-o table` on a terminal fits the terminal's width (output.ts renderTable); `-o wide` and
+//     piped output keep full lines;
 //   - the result is printed to stdout and nothing else is (diagnostics go to stderr);
 //   - exit 0 when the result passes, 1 when `failed(result)` says a check failed, 2 for bad usage
 //     or input (MeshcertError, oclif parse errors), 3 for cluster access (ClusterAccessError);
-//   - user errors print `error: <message>` and `Fix: <hint>`, never a stack trace (DEBUG shows it).
+//   - user errors print `error: <message>` and `Fix: <hint>`, never a stack trace (DEBUG shows it);
+//   - `this.progress.update` shows how far a long read has come on a terminal's stderr, cleared
+//     before the result or an error is printed.
 // Imports stay light: commands import pki/, mesh/ and client-node lazily inside `run()`.
 import { Command, Errors, Interfaces } from '@oclif/core'
 import { MeshcertError } from '../core/errors.js'
 import { atFlag, outputFlag, parseRfc3339 } from './flags.js'
-import { colourWanted, makeStyle, renderData, type Style } from './output.js'
+import { colourWanted, makeStyle, renderData, setTableWidth, terminalWidth, type Style } from './output.js'
+import { progressReporter, type ProgressReporter } from './progress.js'
 
 export type BaseFlags = Interfaces.InferredFlags<(typeof MeshcertCommand)['baseFlags']>
 /** The parsed flags of command class `T`, base flags included. */
@@ -35,6 +40,8 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
   protected style: Style = makeStyle(false)
   /** Colours for diagnostics on stderr. */
   protected errStyle: Style = makeStyle(false)
+  /** Progress of long reads: hand `this.progress.update` to a cluster/ gatherer. Silent unless stderr is a TTY. */
+  protected progress: ProgressReporter = progressReporter()
 
   /** Compute the result. Pure decisions live in mesh/ pki/ policies/; this gathers input and calls them. */
   abstract override run(): Promise<R>
@@ -45,6 +52,11 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
   /** True when the result means a check failed (exit 1). */
   protected failed(_result: R): boolean {
     return false
+  }
+
+  /** The exit status of a result that was printed: 1 when `failed`, else 0. A command whose result can be incomplete (exit 3) says so here. */
+  protected exitStatus(result: R): number {
+    return this.failed(result) ? EXIT.checkFailed : EXIT.ok
   }
 
   /** What `-o json|yaml` prints; the result itself unless a command says otherwise. */
@@ -84,11 +96,14 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
   // @salesforce/sf-plugins-core does) keeps every command's `run()` a plain typed computation.
   protected override async _run<U>(): Promise<U> {
     const result = await super._run<R | undefined>()
+    this.progress.done()
     if (result === undefined) return result as U
     try {
       const format = (this.flags as BaseFlags).output ?? 'table'
+      setTableWidth(format === 'table' ? terminalWidth(process.stdout) : undefined)
       process.stdout.write(await this.render(result, format))
-      if (this.failed(result)) process.exitCode = EXIT.checkFailed
+      const status = this.exitStatus(result)
+      if (status !== EXIT.ok) process.exitCode = status
     } catch (error) {
       await this.catch(error as Interfaces.CommandError)
     }
@@ -98,6 +113,7 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
   protected override async catch(err: Interfaces.CommandError): Promise<void> {
     // `this.exit()`, --help and --version end through an ExitError: let oclif finish those.
     if (err instanceof Errors.ExitError) throw err
+    this.progress.done()
     const red = this.errStyle.red
     if (err instanceof MeshcertError) {
       this.note(`${red('error:')} ${err.message}`)
@@ -106,9 +122,7 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
     } else if (isUsageError(err)) {
       // oclif flag/argument errors: unknown flag, missing value, value not in options, exclusive flags,
       // a value a flag's parser refused (integer bounds).
-      const message = err.message
-        .replace(/\n?See more help with --help\s*$/, '')
-        .replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
+      const message = usageMessage(err.message)
       this.note(`${red('error:')} ${message}`)
       const command = this.id ? `kubectl meshcert ${this.id}` : 'kubectl meshcert'
       this.note(`Fix: see \`${command} --help\` for the flags and their values`)
@@ -120,6 +134,16 @@ export abstract class MeshcertCommand<T extends typeof Command, R> extends Comma
       process.exitCode = EXIT.internal
     }
   }
+}
+
+/** oclif's parse error text on one line: missing arguments by name, no notes about other flags. */
+function usageMessage(text: string): string {
+  const message = text.replace(/\n?See more help with --help\s*$/, '').replace(/^Parsing (--\S+)\s*\n\t/, '$1: ')
+  const missing = /^Missing (\d+) required args?:\n([\s\S]*)$/.exec(message)
+  if (!missing) return message
+  // oclif lists `name  description` per argument, wrapped, then notes about repeatable flags.
+  const names = [...missing[2]!.matchAll(/^(\w[\w-]*)\s{2,}/gm)].map((m) => m[1]!.toUpperCase())
+  return `missing the argument${names.length === 1 ? '' : 's'} ${names.join(' and ')}`
 }
 
 /** oclif's own parse errors carry `parse`; a flag parser's refusal is rethrown as `Parsing --flag …`;

@@ -9,7 +9,8 @@ export function outputFlag(extra: readonly string[] = []) {
   const options = [...STANDARD_FORMATS, ...extra]
   return Flags.string({
     char: 'o',
-    summary: `Output format: ${options.join('|')}.`,
+    summary: `Output format: ${options.map((o) => (o === 'table' ? 'table (fitted to a terminal)' : o === 'wide' ? 'wide (every column in full)' : o)).join(', ')}.`,
+    helpValue: 'FORMAT',
     options,
     default: 'table',
     helpGroup: 'OUTPUT',
@@ -21,13 +22,6 @@ export const atFlag = Flags.string({
   summary: 'Judge validity at this time (RFC 3339, e.g. 2026-06-01T12:00:00Z) instead of now.',
   helpValue: 'TIME',
   helpGroup: 'OUTPUT',
-})
-
-/** `--rotate-at F`: share of the lifetime after which rotation is due. */
-export const rotateAtFlag = Flags.string({
-  summary: 'Share of a certificate lifetime after which rotation is due, 0 < F < 1 (Istio rotates at 0.5).',
-  helpValue: 'FRACTION',
-  default: '0.5',
 })
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/

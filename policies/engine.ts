@@ -10,6 +10,7 @@ import type {
   GroupVersionKind,
   MeshCertPolicy,
   PolicyFinding,
+  Rule,
   RuleContext,
 } from './types.js'
 import { rulesFor } from './rules/index.js'
@@ -56,6 +57,8 @@ export function formatFinding(f: PolicyFinding): string {
 const RANK: Record<DecisionEnforcement, number> = { None: 0, Audit: 1, Warn: 2, Deny: 3 }
 
 function combine(findings: PolicyFinding[]): Decision {
+  // The common case on the admission path: nothing found.
+  if (findings.length === 0) return { allowed: true, enforcement: 'None', code: 200, warnings: [], findings }
   const denying = findings.filter((f) => f.status === 'fail' && f.enforcement === 'Deny')
   const warning = findings.filter(
     (f) => (f.status === 'fail' && f.enforcement === 'Warn') || (f.status === 'warn' && f.enforcement !== 'Audit'),
@@ -85,13 +88,16 @@ interface Target {
   name?: string
 }
 
-function judge(target: Target, policies: readonly MeshCertPolicy[], now: Date, options: EvaluateOptions): Decision {
-  const rules = rulesFor(target.gvk)
-  if (rules.length === 0) return combine([])
-  // A Namespace object is scoped by its own name, so excluded namespaces may switch injection off.
-  const scopeNamespace = target.gvk.kind === 'Namespace' && target.gvk.group === '' && isObject(target.object) && isObject(target.object.metadata) && typeof target.object.metadata.name === 'string'
+/** The namespace policies are scoped by: a Namespace object's own name (so excluded namespaces may switch injection off), else the object's. */
+function scopeNamespaceOf(target: Target): string | undefined {
+  return target.gvk.kind === 'Namespace' && target.gvk.group === '' && isObject(target.object) && isObject(target.object.metadata) && typeof target.object.metadata.name === 'string'
     ? target.object.metadata.name
     : target.namespace
+}
+
+function judge(target: Target, policies: readonly MeshCertPolicy[], now: Date, options: EvaluateOptions, rules: readonly Rule[] = rulesFor(target.gvk)): Decision {
+  if (rules.length === 0) return combine([])
+  const scopeNamespace = scopeNamespaceOf(target)
   const subject = subjectOf(target.gvk, target.object, target.namespace, target.name)
   const findings: PolicyFinding[] = []
   for (const policy of policies) {
@@ -155,11 +161,12 @@ const ALLOW_UNCOVERED: Decision = Object.freeze({ allowed: true, enforcement: 'N
 export function evaluateAdmission(input: AdmissionInput, policies: readonly MeshCertPolicy[], now: Date, options: EvaluateOptions = {}): Decision {
   if (input.operation !== 'CREATE' && input.operation !== 'UPDATE') return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
   const gvk = input.kind
-  if (rulesFor(gvk).length === 0) return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
+  const rules = rulesFor(gvk)
+  if (rules.length === 0) return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
   const object = input.object
   const metaNamespace = isObject(object) && isObject(object.metadata) && typeof object.metadata.namespace === 'string' ? object.metadata.namespace : undefined
   const namespace = isClusterScoped(gvk) ? undefined : (input.namespace || metaNamespace)
-  return judge({ gvk, object, namespace, ...(input.name ? { name: input.name } : {}) }, policies, now, options)
+  return judge({ gvk, object, namespace, ...(input.name ? { name: input.name } : {}) }, policies, now, options, rules)
 }
 
 /**
@@ -173,15 +180,37 @@ export function evaluateObject(
   now: Date,
   options: EvaluateOptions & { defaultNamespace?: string } = {},
 ): Decision {
-  if (!isObject(object) || typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') {
-    return { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
-  }
+  const target = manifestTarget(object, options.defaultNamespace)
+  return target ? judge(target, policies, now, options) : { ...ALLOW_UNCOVERED, warnings: [], findings: [] }
+}
+
+/** A manifest object's kind (from apiVersion/kind) and namespace, as `kubectl apply` would place it. */
+function manifestTarget(object: unknown, defaultNamespace = 'default'): Target | undefined {
+  if (!isObject(object) || typeof object.apiVersion !== 'string' || typeof object.kind !== 'string') return undefined
   const gvk = { ...parseApiVersion(object.apiVersion), kind: object.kind }
   const meta = isObject(object.metadata) ? object.metadata : {}
-  const namespace = isClusterScoped(gvk)
-    ? undefined
-    : typeof meta.namespace === 'string' && meta.namespace !== ''
-      ? meta.namespace
-      : (options.defaultNamespace ?? 'default')
-  return judge({ gvk, object, namespace }, policies, now, options)
+  const namespace = isClusterScoped(gvk) ? undefined : typeof meta.namespace === 'string' && meta.namespace !== '' ? meta.namespace : defaultNamespace
+  return { gvk, object, namespace }
+}
+
+/**
+ * The policy and rule-module pairs that judge this object (policies that apply in its namespace,
+ * rules that judge its kind and that the policy asks for): where an audit records a pass when the
+ * Decision has no finding of that pair.
+ */
+export function checksFor(
+  object: unknown,
+  policies: readonly MeshCertPolicy[],
+  options: EvaluateOptions & { defaultNamespace?: string } = {},
+): Array<{ policy: string; rule: string }> {
+  const target = manifestTarget(object, options.defaultNamespace)
+  if (!target) return []
+  const rules = rulesFor(target.gvk)
+  const scope = scopeNamespaceOf(target)
+  const checks: Array<{ policy: string; rule: string }> = []
+  for (const policy of policies) {
+    if (!policyAppliesTo(policy, scope, options)) continue
+    for (const rule of rules) if (rule.appliesTo(policy)) checks.push({ policy: policy.metadata.name, rule: rule.id })
+  }
+  return checks
 }

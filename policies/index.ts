@@ -6,6 +6,10 @@ export { parsePolicies, validatePolicy } from './validate.js'
 export { evaluateAdmission, evaluateObject, formatFinding, policyAppliesTo, parseApiVersion, isClusterScoped } from './engine.js'
 export { rules, rulesFor, coveredKinds } from './rules/index.js'
 export { lintDocuments, renderLintReport } from './lint.js'
+export { AuditCollector, renderAuditReport } from './audit.js'
+export type { AuditReport, AuditedObject, AuditKind } from './audit.js'
+export { toPolicyReports, POLICY_REPORT_API_VERSION, POLICY_REPORT_SOURCE, DEFAULT_REPORT_NAME, MANAGED_BY_LABEL } from './policyreport.js'
+export type { PolicyReportObject, PolicyReportResult, PolicyReportOptions } from './policyreport.js'
 export type { LintFile, LintReport, LintObjectResult, LintFileResult } from './lint.js'
 export type {
   AdmissionInput,

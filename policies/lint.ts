@@ -52,11 +52,22 @@ interface Located {
   object: unknown
 }
 
+/** What a YAML value is, for a message about a document that is not an object. */
+function kindOfValue(value: unknown): string {
+  return Array.isArray(value) ? 'a YAML sequence' : typeof value === 'string' ? 'a YAML string' : `a YAML ${typeof value}`
+}
+
+function notAnObject(file: LintFile, what: string): MeshcertError {
+  return new MeshcertError('ERR_MESHCERT_MANIFEST', `${file.path}${what.startsWith('document') ? ':' : ''} ${what}, so it holds no Kubernetes object`, 'lint YAML or JSON manifests, each document an object with apiVersion, kind and metadata (as `kubectl apply -f` takes them)')
+}
+
 function parseManifest(file: LintFile): Located[] {
+  if (file.text.includes('\u0000')) throw notAnObject(file, 'is binary data, not YAML or JSON')
   const lineCounter = new LineCounter()
   const docs = parseAllDocuments(file.text, { lineCounter, uniqueKeys: true })
   const list = Array.isArray(docs) ? docs : [docs]
   const located: Located[] = []
+  let documents = 0
   list.forEach((doc, index) => {
     const error = doc.errors[0]
     if (error) {
@@ -74,8 +85,15 @@ function parseManifest(file: LintFile): Located[] {
       throw new MeshcertError('ERR_MESHCERT_MANIFEST', `${file.path}: document ${index + 1} cannot be read: ${(err as Error).message}`, 'remove YAML aliases and custom tags')
     }
     if (value === null || value === undefined) return
+    documents++
     const start = doc.contents?.range?.[0] ?? doc.range[0]
     const line = lineCounter.linePos(start).line
+    const where = `document ${index + 1} (line ${line})`
+    if (!isObject(value)) throw notAnObject(file, `${where} is ${kindOfValue(value)}, not an object`)
+    const missing = ['apiVersion', 'kind'].filter((k) => typeof value[k] !== 'string' || value[k] === '')
+    if (missing.length) {
+      throw new MeshcertError('ERR_MESHCERT_MANIFEST', `${file.path}: ${where} has no ${missing.join(' and no ')}, so it is not a Kubernetes object`, `give it apiVersion and kind (e.g. apiVersion: cert-manager.io/v1, kind: Certificate), or move it out of the manifests`)
+    }
     if (isObject(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
       const items = value.items as unknown[]
       const itemNodes = (doc.get('items', true) as { items?: Array<{ range?: [number, number, number] }> } | undefined)?.items ?? []
@@ -87,6 +105,7 @@ function parseManifest(file: LintFile): Located[] {
       located.push({ document: index + 1, line, object: value })
     }
   })
+  if (documents === 0) throw notAnObject(file, 'is empty (or only comments)')
   return located
 }
 

@@ -49,22 +49,21 @@ export function violatedRules(decision: AdmissionDecision): string[] {
     .map((f) => (f.policy ? `${f.policy}/${f.rule ?? f.check}` : (f.rule ?? f.check)))
 }
 
-export function verdictOf(decision: AdmissionDecision): Verdict {
+export function verdictOf(decision: AdmissionDecision, rules = violatedRules(decision)): Verdict {
   if (!decision.allowed) return 'denied'
   if (decision.warnings.length > 0) return 'warned'
-  if (decision.enforcement === 'Audit' && violatedRules(decision).length > 0) return 'audited'
+  if (decision.enforcement === 'Audit' && rules.length > 0) return 'audited'
   return 'allowed'
 }
 
 /** Decision -> AdmissionResponse. A denial always carries a 4xx/5xx code and a message. */
-export function toResponse(uid: string, decision: AdmissionDecision): ReviewResponse {
+export function toResponse(uid: string, decision: AdmissionDecision, rules = violatedRules(decision)): ReviewResponse {
   const response: ReviewResponse = { uid, allowed: decision.allowed }
   if (!decision.allowed) {
     const code = decision.code >= 400 ? decision.code : 403
     response.status = { code, reason: code === 403 ? 'Forbidden' : 'InternalError', message: decision.message || 'denied by MeshCertPolicy' }
   }
   if (decision.warnings.length > 0) response.warnings = [...decision.warnings]
-  const rules = violatedRules(decision)
   // Audit mode: admitted, and the cluster's audit log records what would have been denied.
   if (decision.allowed && decision.enforcement === 'Audit' && rules.length > 0) response.auditAnnotations = { violations: rules.join(',') }
   return response
@@ -169,15 +168,15 @@ export function createAdmissionHandler(options: WebhookAppOptions): (req: Incomi
         findings: [],
       }
     }
-    const verdict = verdictOf(decision)
-    sendJson(res, 200, encodeReview(toResponse(uid, decision)))
+    const rules = violatedRules(decision)
+    const verdict = verdictOf(decision, rules)
+    sendJson(res, 200, encodeReview(toResponse(uid, decision, rules)))
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
-    metrics.reviews.inc({ kind, operation: input.operation, verdict })
+    metrics.countReview(kind, input.operation, verdict)
     metrics.reviewDuration.observe({ verdict }, seconds)
     // One line per review, serialized by hand: building a fields object, spreading it into the
     // line and stringifying that cost 5-12 µs per review under load (~3.5 µs this way, measured
     // in the server during bench/webhook.ts). Same fields, same order, undefined ones left out.
-    const rules = violatedRules(decision)
     let fields = `"uid":${JSON.stringify(uid)},"kind":${JSON.stringify(kind)}`
     if (input.namespace !== undefined) fields += `,"namespace":${JSON.stringify(input.namespace)}`
     if (input.name !== undefined) fields += `,"name":${JSON.stringify(input.name)}`

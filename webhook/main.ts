@@ -5,8 +5,10 @@ import { readFileSync } from 'node:fs'
 import type { Server as HttpServer } from 'node:http'
 import { parseArgs } from 'node:util'
 import { isMeshcertError, MeshcertError } from '../core/errors.js'
+import { isGoDuration, parseGoDuration } from '../pki/duration.js'
 import { defaultPolicy, evaluateAdmission, type MeshCertPolicy } from '../policies/index.js'
 import { createRequestListener, DEFAULT_MAX_BODY_BYTES, type AdmissionDecision } from './app.js'
+import type { BackgroundAudit } from './audit.js'
 import { createLogger, errorFields, isLogLevel, type Logger, type LogLevel } from './log.js'
 import { createMetrics, type WebhookMetrics } from './metrics.js'
 import { PolicySource, watchClusterPolicies, type ClusterWatch } from './policy-source.js'
@@ -29,6 +31,8 @@ export interface WebhookConfig {
   /** Keep serving this long after SIGTERM while endpoints are removed (not ready meanwhile). */
   shutdownDelayMs: number
   logLevel: LogLevel
+  /** Re-judge every live object this often (and on policy change) and write PolicyReports; off when unset. */
+  auditIntervalMs?: number
 }
 
 export interface StartOptions {
@@ -50,6 +54,8 @@ export interface RunningWebhook {
   policies: PolicySource
   metrics: WebhookMetrics
   cluster?: ClusterWatch
+  /** The background audit, with --audit-interval. */
+  audit?: BackgroundAudit
   /** /readyz answers 503 from now on; requests are still served. */
   markShuttingDown(): void
   /** Not ready, stop accepting, finish in-flight requests, close. */
@@ -114,6 +120,25 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions 
   }
   let metricsServer: { server: HttpServer; port: number } | undefined
   if (config.metricsPort !== undefined) metricsServer = await startMetricsServer(config.metricsPort, config.host, metrics, logger)
+  let audit: BackgroundAudit | undefined
+  if (config.auditIntervalMs !== undefined) {
+    const [{ ClusterReader }, { BackgroundAudit }] = await Promise.all([import('../cluster/reader.js'), import('./audit.js')])
+    const reader = await ClusterReader.open(config.kubeconfig ? { kubeconfig: config.kubeconfig } : {})
+    audit = new BackgroundAudit({
+      reader,
+      intervalMs: config.auditIntervalMs,
+      policies: () => fallback ?? source.policies,
+      ownNamespace,
+      logger: logger.child({ component: 'audit' }),
+      metrics,
+      clock,
+      ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
+    })
+    source.onChange(() => audit!.policiesChanged())
+    // The first run judges with the policies in force, so it waits for the cluster's to arrive.
+    const started = audit
+    void (cluster ? cluster.synced : Promise.resolve()).then(() => started.start())
+  }
   logger.info('meshcert webhook listening', {
     port: https.port,
     metricsPort: metricsServer?.port,
@@ -133,11 +158,12 @@ export async function startWebhook(config: WebhookConfig, options: StartOptions 
     close: async (graceMs) => {
       shuttingDown = true
       source.stop()
-      await Promise.all([https!.close(graceMs), metricsServer ? closeGracefully(metricsServer.server, 1000) : undefined, cluster?.stop()])
+      await Promise.all([https!.close(graceMs), metricsServer ? closeGracefully(metricsServer.server, 1000) : undefined, cluster?.stop(), audit?.stop()])
     },
   }
   if (metricsServer) running.metricsPort = metricsServer.port
   if (cluster) running.cluster = cluster
+  if (audit) running.audit = audit
   return running
 }
 
@@ -155,6 +181,8 @@ const USAGE = `Usage: meshcert-webhook --tls-cert-file FILE --tls-private-key-fi
   --metrics-port N              also serve /metrics over plain HTTP on this port
   --max-body-bytes N            largest AdmissionReview accepted (default ${DEFAULT_MAX_BODY_BYTES}, 3 MiB)
   --shutdown-delay SECONDS      on SIGTERM, keep serving (not ready) this long before closing (default 0)
+  --audit-interval DURATION     also judge every live object this often (and when the policies change) and
+                                write PolicyReports (wgpolicyk8s.io/v1alpha2), e.g. 1h; off by default
   --log-level LEVEL             debug, info, warn or error (default info)
   -h, --help                    this text
   --version                     the version
@@ -193,6 +221,7 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
         'max-body-bytes': { type: 'string' },
         'shutdown-delay': { type: 'string' },
         'log-level': { type: 'string' },
+        'audit-interval': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -224,6 +253,12 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
   if (values.host) config.host = values.host
   if (values.kubeconfig) config.kubeconfig = values.kubeconfig
+  const interval = values['audit-interval']
+  if (interval !== undefined) {
+    const ms = isGoDuration(interval) ? parseGoDuration(interval) : NaN
+    if (!(ms >= 10_000)) throw usageError(`--audit-interval must be a duration of at least 10s, e.g. 1h or 30m, got ${JSON.stringify(interval)}`)
+    config.auditIntervalMs = ms
+  }
   const metricsPort = portFlag('metrics-port', values['metrics-port'])
   if (metricsPort !== undefined) config.metricsPort = metricsPort
   return config

@@ -3,14 +3,14 @@
 // proxies' own counters (mesh/diagnose interpreters); return the findings in catalogue order with
 // the summary that decides the exit status.
 import type { AuthzDecision } from '../../mesh/authz/index.js'
-import { authzFinding, diagnose, envoyTlsEvidence, linkerdProxyEvidence, presentedIdentity, skipped, tlsCounterSets, parseEnvoyStats, workloadChecks, type DiagnosisSummary, type SideFacts } from '../../mesh/diagnose/index.js'
+import { authzFinding, diagnose, envoyTlsEvidence, linkerdProxyEvidence, presentedIdentity, skipped, tlsCounterSets, parseEnvoyStats, unread, workloadChecks, type DiagnosisSummary, type SideFacts } from '../../mesh/diagnose/index.js'
 import type { MeshName } from '../../mesh/detect.js'
-import { effectiveConsulMtls, effectiveIstioMtls, effectiveLinkerdMtls, type DestinationRule, type MtlsResult, type PeerAuthentication } from '../../mesh/mtls/index.js'
+import { effectiveConsulMtls, effectiveIstioMtls, effectiveLinkerdMtls, type ClientTls, type DestinationRule, type MtlsResult, type PeerAuthentication, type Wire } from '../../mesh/mtls/index.js'
 import type { KubeObject } from '../../mesh/objects.js'
 import { rfc3339, type Finding } from '../../core/index.js'
 import { MeshcertError } from '../../core/errors.js'
 import type { ClusterReader } from '../reader.js'
-import { buildAuthzRequest, evaluateAuthz, type HttpRequestSpec } from './authorize.js'
+import { buildAuthzRequest, evaluateAuthz, linkerdObjects, podIp, type HttpRequestSpec } from './authorize.js'
 import { destinationPort, gatherPair, serviceFor, type Gathered, type GatheredSide } from './gather.js'
 import type { WorkloadRef } from './targets.js'
 
@@ -48,8 +48,8 @@ export interface DiagnoseResult {
   summary: DiagnosisSummary
   /** The authorization engine's full answer (rules considered), when it ran. */
   authorization?: AuthzDecision
-  /** The mTLS engine's trail (how the mode was decided), when it ran. */
-  mtls?: { mode: string; source: string; trail: string[]; clientTlsMode?: string }
+  /** The mTLS engine's answer, when it ran: the server's mode and what decided it (with every level looked at), what the client sends, and what crosses the wire. */
+  mtls?: { mode: string; source: string; trail: string[]; clientTls: ClientTls; wire: Wire; clientTlsMode?: string }
   /** API server requests the diagnosis made (port-forward sessions included). */
   apiRequests: number
 }
@@ -65,27 +65,34 @@ function meshTrustDomain(meshConfig: string | undefined): string | undefined {
   return meshConfig ? /^\s*trustDomain:\s*["']?([^"'\s#]+)/m.exec(meshConfig)?.[1] : undefined
 }
 
-function mtlsFindings(g: Gathered, dstPort: ReturnType<typeof destinationPort>, service: KubeObject | undefined, mesh: MeshName): MtlsResult {
+function mtlsResult(g: Gathered, dstPort: ReturnType<typeof destinationPort>, service: KubeObject | undefined, mesh: MeshName, http: HttpRequestSpec): MtlsResult {
   const dst = g.dst
+  const src = g.src!
   const p = g.policies!
   const labels = dst.pod.metadata.labels ?? {}
+  const srcAnnotations = src.pod.metadata.annotations ?? {}
   if (mesh === 'istio') {
     const host = service ? `${service.metadata.name}.${service.metadata.namespace ?? dst.facts.namespace}.svc.cluster.local` : undefined
     return effectiveIstioMtls({
       peerAuthentications: (p.istio?.peerAuthentications ?? []) as unknown as PeerAuthentication[],
       destinationRules: (p.istio?.destinationRules ?? []) as unknown as DestinationRule[],
-      destination: { namespace: dst.facts.namespace, labels, port: dstPort.port, ...(host ? { host } : {}), ...(dstPort.servicePort ? { servicePort: dstPort.servicePort } : {}) },
-      ...(g.src ? { sourceNamespace: g.src.facts.namespace } : {}),
+      destination: { namespace: dst.facts.namespace, labels, annotations: dst.pod.metadata.annotations ?? {}, port: dstPort.port, ...(host ? { host } : {}), ...(dstPort.servicePort ? { servicePort: dstPort.servicePort } : {}) },
+      sourceNamespace: src.facts.namespace,
+      sourceAnnotations: srcAnnotations,
       rootNamespace: g.rootNamespace!,
     })
   }
   if (mesh === 'linkerd') {
+    const srcIp = podIp(src.pod)
     return effectiveLinkerdMtls({
       destination: { namespace: dst.facts.namespace, labels, port: dstPort.port, ...(dstPort.portName ? { portName: dstPort.portName } : {}), annotations: dst.pod.metadata.annotations ?? {} },
       namespaceAnnotations: p.namespaceAnnotations ?? {},
-      servers: (p.linkerd?.servers ?? []) as never,
+      policies: linkerdObjects(p),
       ...(p.linkerd?.clusterDefaultPolicy ? { clusterDefaultPolicy: p.linkerd.clusterDefaultPolicy } : {}),
       ...(service ? { serviceAnnotations: service.metadata.annotations ?? {} } : {}),
+      ...(dstPort.servicePort ? { servicePort: dstPort.servicePort } : {}),
+      source: { annotations: srcAnnotations, namespaceAnnotations: p.sourceNamespaceAnnotations ?? {}, ...(srcIp ? { ip: srcIp } : {}) },
+      request: { ...(http.method ? { method: http.method.toUpperCase() } : {}), ...(http.path ? { path: http.path } : {}) },
     })
   }
   return effectiveConsulMtls({
@@ -93,19 +100,9 @@ function mtlsFindings(g: Gathered, dstPort: ReturnType<typeof destinationPort>, 
     serviceDefaults: (p.consul?.serviceDefaults ?? []) as never,
     proxyDefaults: (p.consul?.proxyDefaults ?? []) as never,
     ...(p.consul?.mesh ? { mesh: p.consul.mesh as never } : {}),
+    port: dstPort.servicePort ?? dstPort.port,
+    sourceAnnotations: srcAnnotations,
   })
-}
-
-/**
- * A port that still accepts plaintext passes the engines (traffic flows), but mTLS is not
- * enforced there: diagnose says so as a warning naming what decided it.
- */
-function permissiveWarning(result: MtlsResult): Finding[] {
-  if (result.mode !== 'PERMISSIVE') return result.findings
-  const where = `${result.source.kind} ${result.source.object}${result.source.field ? ` ${result.source.field}` : ''}`
-  return result.findings.map((f) => f.check === 'mtls.mode' && f.status === 'pass'
-    ? { ...f, status: 'warn' as const, message: `${f.message} — the port also accepts plaintext, so mTLS is not enforced`, reason: 'PERMISSIVE lets clients without a mesh certificate in; policies on principals then see no identity', fix: result.mesh === 'istio' ? `set the mode to STRICT in ${where === 'IstioDefault default' ? 'a PeerAuthentication (e.g. mesh-wide in the root namespace)' : where} once every client is meshed` : result.mesh === 'consul' ? `set mutualTLSMode: strict (${where})` : 'set config.linkerd.io/default-inbound-policy to all-authenticated, or add a Server with an authenticated policy' }
-    : f)
 }
 
 function evidence(g: Gathered, mesh: MeshName, dstPort: ReturnType<typeof destinationPort>, service: KubeObject | undefined, now: Date): Finding[] {
@@ -184,19 +181,22 @@ export async function diagnosePair(reader: ClusterReader, src: WorkloadRef, dst:
     const why = !mesh ? 'neither workload is in a mesh' : 'SRC and DST are not in the same mesh'
     for (const id of ['mtls.mode', 'authz.allows', 'proxy.tls-stats']) findings.push(skipped(id, 'SRC → DST', why))
   } else {
-    if (gapReason) findings.push(skipped('mtls.mode', 'SRC → DST', gapReason))
+    let wire: Wire | undefined
+    if (gapReason) findings.push(unread('mtls.mode', 'SRC → DST', gapReason))
     else {
-      const mtls = mtlsFindings(g, dstPort, service, mesh)
-      result.mtls = { mode: mtls.mode, source: `${mtls.source.kind} ${mtls.source.object}${mtls.source.field ? ` ${mtls.source.field}` : ''}`, trail: mtls.trail, ...(mtls.client ? { clientTlsMode: mtls.client.tlsMode } : {}) }
-      findings.push(...permissiveWarning(mtls))
+      const mtls = mtlsResult(g, dstPort, service, mesh, o.http)
+      wire = mtls.wire
+      result.mtls = { mode: mtls.mode, source: `${mtls.source.kind} ${mtls.source.object}${mtls.source.field ? ` ${mtls.source.field}` : ''}`, trail: mtls.trail, clientTls: mtls.clientTls, wire: mtls.wire, ...(mtls.client ? { clientTlsMode: mtls.client.tlsMode } : {}) }
+      findings.push(...mtls.findings)
     }
-    if (gapReason) findings.push(skipped('authz.allows', 'SRC → DST', gapReason))
+    if (gapReason) findings.push(unread('authz.allows', 'SRC → DST', gapReason))
     else {
       const settings = { mesh, rootNamespace: g.rootNamespace!, trustDomain, linkerdNamespace: o.linkerdNamespace, consulDefault: o.consulDefault }
       const presented = presentedIdentity(srcSide.facts)
-      const srcIp = (srcSide.pod.status as { podIP?: string } | undefined)?.podIP
-      const req = buildAuthzRequest({ side: srcSide.facts, ...(presented ? { presented } : {}), ...(srcIp ? { sourceIp: srcIp } : {}) }, { side: g.dst.facts, pod: g.dst.pod, port: dstPort.port, ...(dstPort.portName ? { portName: dstPort.portName } : {}), ...(service ? { service: service.metadata.name } : {}) }, o.http, settings)
-      const decision = evaluateAuthz(req, g.policies!, settings)
+      const srcIp = podIp(srcSide.pod)
+      // On a plaintext connection DST's proxy sees no certificate: authorization is decided without an identity.
+      const question = buildAuthzRequest({ side: srcSide.facts, ...(presented ? { presented } : {}), ...(srcIp ? { sourceIp: srcIp } : {}), ...(wire === 'plaintext' ? { plaintext: true } : {}) }, { side: g.dst.facts, pod: g.dst.pod, port: dstPort.port, ...(dstPort.portName ? { portName: dstPort.portName } : {}), ...(service ? { service: service.metadata.name } : {}) }, o.http, settings)
+      const decision = evaluateAuthz(question, g.policies!, settings)
       result.authorization = decision
       findings.push(authzFinding(decision, `${srcSide.facts.namespace}/${srcSide.facts.pod} → ${g.dst.facts.namespace}/${g.dst.facts.pod}:${dstPort.port}`))
     }

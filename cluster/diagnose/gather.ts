@@ -7,7 +7,7 @@ import { consulServiceName } from '../../mesh/consul/index.js'
 import { podSpec, type KubeObject } from '../../mesh/objects.js'
 import { MeshcertError } from '../../core/errors.js'
 import { ownerOf } from '../pods.js'
-import type { ClusterReader } from '../reader.js'
+import { RESOURCES, type ClusterReader } from '../reader.js'
 import { gatherPolicies, type GatheredPolicies, type PolicyReadContext } from './policies.js'
 import { readProxyMaterial } from './proxy.js'
 import { resolveWorkload, type ResolvedWorkload, type WorkloadRef } from './targets.js'
@@ -43,7 +43,7 @@ export interface Gathered {
   gapFix?: string
 }
 
-function sideFacts(role: Role, pod: KubeObject, member: MeshMembership | undefined): SideFacts {
+function sideFacts(role: Role, pod: KubeObject, member: MeshMembership | undefined, namespace?: KubeObject): SideFacts {
   const ns = pod.metadata.namespace ?? 'default'
   const owner = ownerOf(pod)
   const facts: SideFacts = { role, namespace: ns, pod: pod.metadata.name, serviceAccount: podSpec(pod).serviceAccountName ?? 'default', ...(owner ? { owner } : {}) }
@@ -52,7 +52,7 @@ function sideFacts(role: Role, pod: KubeObject, member: MeshMembership | undefin
     facts.proxyContainer = member.proxy?.name ?? member.mesh
     if (member.mesh === 'consul') facts.consulService = consulServiceName(pod)
   } else {
-    const err = noProxyError(pod)
+    const err = noProxyError(pod, namespace, owner)
     facts.noProxy = { message: err.message, ...(err.hint ? { fix: err.hint } : {}) }
   }
   return facts
@@ -63,9 +63,21 @@ async function side(reader: ClusterReader, role: Role, ref: WorkloadRef, options
   const member = detectMesh(resolved.pod, options.mesh)
   // --mesh names the mesh, but a pod with no proxy container of it still has no proxy.
   const real = member && member.proxy ? member : undefined
-  const facts = sideFacts(role, resolved.pod, real)
+  // Why a pod has no proxy depends on its namespace's injection label: read it only then.
+  const namespace = real ? undefined : await namespaceOf(reader, resolved.pod.metadata.namespace ?? ref.namespace)
+  const facts = sideFacts(role, resolved.pod, real, namespace)
   if (real && options.proxies) facts.material = await readProxyMaterial(reader, resolved.pod, real, { stats: true, linkerdNamespace: options.linkerdNamespace })
   return { facts, pod: resolved.pod, resolved, ...(real ? { member: real } : {}) }
+}
+
+/** The Namespace object, or undefined when it cannot be read (the no-proxy fix then names both cases). */
+async function namespaceOf(reader: ClusterReader, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await reader.find(RESOURCES.namespaces, undefined, name)
+  } catch (err) {
+    if (err instanceof MeshcertError && err.code === 'ERR_MESHCERT_FORBIDDEN') return undefined
+    throw err
+  }
 }
 
 export function rootNamespaceOf(mesh: MeshName, options: Pick<GatherOptions, 'istioNamespace' | 'linkerdNamespace' | 'consulNamespace'>): string {

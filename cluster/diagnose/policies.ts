@@ -138,6 +138,8 @@ export interface GatheredPolicies {
   consul?: ConsulPolicies
   /** The destination Namespace's annotations (Linkerd default policy, opaque ports). */
   namespaceAnnotations?: Record<string, string>
+  /** The source Namespace's annotations (Linkerd skip-outbound-ports); the same as the destination's in one namespace. */
+  sourceNamespaceAnnotations?: Record<string, string>
   /** Services in the destination namespace (to find the one in front of DST). */
   services: KubeObject[]
 }
@@ -203,6 +205,9 @@ export async function gatherPolicies(ctx: PolicyReadContext, scope: PolicyScope)
   if (scope.mesh !== 'istio') {
     const ns = await findOptional(ctx, RESOURCES.namespaces, undefined, dst, `namespace ${dst}`)
     out.namespaceAnnotations = ns?.metadata.annotations ?? {}
+    if (scope.mesh === 'linkerd' && scope.mtls) {
+      out.sourceNamespaceAnnotations = src === dst ? out.namespaceAnnotations : (await findOptional(ctx, RESOURCES.namespaces, undefined, src, `namespace ${src}`))?.metadata.annotations ?? {}
+    }
   }
   return out
 }

@@ -7,6 +7,7 @@ import { MeshcertError } from '../../core/errors.js'
 import { pemOfDer } from '../../pki/index.js'
 import type { MeshMembership } from '../../mesh/detect.js'
 import type { ProxyMaterial } from '../../mesh/diagnose/index.js'
+import { consulConnectRoots } from '../../mesh/consul/index.js'
 import { parseConfigDump, type DataSource } from '../../mesh/envoy/configdump.js'
 import { LINKERD_TRUST_ROOTS_CONFIGMAP, proxyIdentity, proxyTrustAnchorsPem, trustRootsPem, TRUST_ANCHORS_ENV } from '../../mesh/linkerd/index.js'
 import type { KubeObject } from '../../mesh/objects.js'
@@ -73,13 +74,11 @@ async function envoyMaterial(reader: ClusterReader, pod: KubeObject, member: Mes
     material.problem = `${origin} holds no workload certificate: the proxy has not received one from its CA`
     material.fix = member.mesh === 'istio' ? `check that the proxy reaches istiod: \`istioctl proxy-status\`, \`kubectl logs ${pod.metadata.name} -n ${ns} -c ${container}\`` : `check the dataplane is connected: \`kubectl logs ${pod.metadata.name} -n ${ns} -c ${container}\``
   }
-  // Roots of the mesh's own TLS contexts only: Istio's ROOTCA (and SPIFFE bundles); for Consul the
-  // Connect contexts that carry the leaf (upstream clusters, public listener). A static cluster such
-  // as Consul's `local_agent` trusts the agent's TLS CA, which is not a mesh root.
-  const meshContexts = member.mesh === 'istio'
-    ? dump.secrets.filter((s) => s.name === 'ROOTCA' || s.name === 'default' || (s.trustDomains?.length ?? 0) > 0)
-    : dump.secrets.filter((s) => (s.source === 'cluster' || s.source === 'listener') && s.certificateChain !== undefined)
-  const roots = meshContexts.flatMap((s) => [s.trustedCa, ...(s.trustDomains ?? []).map((d) => d.trustBundle)]).map(inlineData).filter((d): d is string | Uint8Array => d !== undefined)
+  // Roots of the mesh's own TLS contexts only: Istio's ROOTCA (and SPIFFE bundles); Consul's Connect roots.
+  const sources = member.mesh === 'istio'
+    ? dump.secrets.filter((s) => s.name === 'ROOTCA' || s.name === 'default' || (s.trustDomains?.length ?? 0) > 0).flatMap((s) => [s.trustedCa, ...(s.trustDomains ?? []).map((d) => d.trustBundle)])
+    : consulConnectRoots(dump)
+  const roots = sources.map(inlineData).filter((d): d is string | Uint8Array => d !== undefined)
   // Consul repeats its CA roots in every TLS context: one copy of the text each is enough for a set.
   const texts = [...new Set(roots.map(asPemText))]
   if (texts.length > 0) material.bundle = { data: texts.join('\n'), origin: `${origin} ${member.mesh === 'istio' ? 'secret ROOTCA' : 'trusted_ca'}` }

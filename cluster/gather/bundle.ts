@@ -1,9 +1,12 @@
 // What `bundle` reads from a cluster, for mesh/bundle-report: Istio's istio-ca-root-cert copies
 // (one LIST with a field selector across namespaces, not one GET per namespace), Linkerd's trust
 // roots and the anchors in its proxies' env (pods found by the injector's label, so un-meshed and
-// Istio pods are never listed), and the roots Consul dataplanes hold (one config dump per
-// namespace). For `bundle POD`: that pod's namespace copy and the roots its own proxy holds.
+// Istio pods are never listed), the roots Consul dataplanes hold (one config dump per
+// namespace), and trust-manager's bundles with their sources and namespace copies
+// (cluster/gather/trust-manager.ts). For `bundle POD`: that pod's namespace copy and the roots its
+// own proxy holds.
 import type { BundleInput, PemSource } from '../../mesh/bundle-report.js'
+import { consulConnectRoots } from '../../mesh/consul/index.js'
 import { detectMesh, noProxyError, type MeshName } from '../../mesh/detect.js'
 import { ISTIO_ROOT_CONFIGMAP, istioRootCertPem } from '../../mesh/istio/index.js'
 import { LINKERD_TRUST_ROOTS_CONFIGMAP, proxyTrustAnchorsPem, TRUST_ANCHORS_ENV, trustRootsPem } from '../../mesh/linkerd/index.js'
@@ -11,6 +14,8 @@ import type { KubeObject } from '../../mesh/objects.js'
 import { fetchConfigDump } from '../portforward.js'
 import { ownerOf, parseTarget, requireRunning, resolvePod } from '../pods.js'
 import { RESOURCES, type ClusterReader } from '../reader.js'
+import type { OnProgress } from '../progress.js'
+import { gatherTrustBundles } from './trust-manager.js'
 import { proxyConfigDump } from './workload-chain.js'
 
 export interface BundleScope {
@@ -22,6 +27,10 @@ export interface BundleScope {
   linkerdNamespace: string
   mesh?: MeshName
   warnDays?: number
+  /** Told what is being read as it goes. */
+  onProgress?: OnProgress
+  /** trust-manager's trust namespace (default cert-manager). */
+  trustNamespace?: string
 }
 
 function copySource(cm: KubeObject): PemSource {
@@ -43,7 +52,7 @@ async function proxyRoots(reader: ClusterReader, pod: KubeObject, mesh: 'istio' 
   const text = await fetchConfigDump(reader, { namespace: ns, pod: pod.metadata.name, port: adminPort, what: 'the Envoy admin endpoint', container }, mesh === 'istio' ? undefined : '/config_dump')
   const origin = `pod ${ns}/${pod.metadata.name} config dump (${container} :${adminPort})`
   const dump = proxyConfigDump(text, origin, mesh, pod, container)
-  const sources = dump.secrets.flatMap((s) => [s.trustedCa, ...(s.trustDomains ?? []).map((d) => d.trustBundle)])
+  const sources = mesh === 'consul' ? consulConnectRoots(dump) : dump.secrets.flatMap((s) => [s.trustedCa, ...(s.trustDomains ?? []).map((d) => d.trustBundle)])
   // DER roots are base64'd into PEM so one text can hold several of them.
   const pem = sources
     .map((src) => {
@@ -62,6 +71,8 @@ export async function gatherBundleInput(reader: ClusterReader, scope: BundleScop
   if (scope.pod !== undefined) return gatherForPod(reader, scope, input)
 
   const ns = scope.namespace
+  const progress = scope.onProgress ?? (() => {})
+  progress({ step: `listing ${ISTIO_ROOT_CONFIGMAP} ConfigMaps` })
   const copies = await reader.list(RESOURCES.configmaps, { ...(ns ? { namespace: ns } : {}), fieldSelector: `metadata.name=${ISTIO_ROOT_CONFIGMAP}` })
   if (ns && ns !== scope.istioNamespace && copies.length > 0) {
     const cp = await reader.find(RESOURCES.configmaps, scope.istioNamespace, ISTIO_ROOT_CONFIGMAP)
@@ -69,6 +80,7 @@ export async function gatherBundleInput(reader: ClusterReader, scope: BundleScop
   }
   if (copies.length > 0) input.istio = { controlPlaneNamespace: scope.istioNamespace, copies: copies.map(copySource) }
 
+  progress({ step: 'listing Linkerd proxies' })
   const trustRoots = await reader.find(RESOURCES.configmaps, scope.linkerdNamespace, LINKERD_TRUST_ROOTS_CONFIGMAP)
   const linkerdPods = await reader.list(RESOURCES.pods, { ...(ns ? { namespace: ns } : {}), labelSelector: 'linkerd.io/control-plane-ns' })
   const proxies = linkerdPods.filter((p) => detectMesh(p)?.mesh === 'linkerd')
@@ -80,18 +92,26 @@ export async function gatherBundleInput(reader: ClusterReader, scope: BundleScop
     }
   }
 
+  progress({ step: 'listing Consul dataplanes' })
   const consulPods = await reader.list(RESOURCES.pods, { ...(ns ? { namespace: ns } : {}), labelSelector: 'consul.hashicorp.com/connect-inject-status=injected', fieldSelector: 'status.phase=Running' })
   // One dataplane per namespace stands for its namespace: every dataplane gets the same CA roots.
   const perNamespace = new Map<string, KubeObject>()
   for (const pod of consulPods) if (!perNamespace.has(pod.metadata.namespace ?? '') && detectMesh(pod)?.mesh === 'consul') perNamespace.set(pod.metadata.namespace ?? '', pod)
   if (perNamespace.size > 0) {
     const proxiesRoots: PemSource[] = []
+    const step = 'reading the roots of one Consul dataplane per namespace'
     for (const pod of perNamespace.values()) {
+      progress({ step, done: proxiesRoots.length, total: perNamespace.size })
       const member = detectMesh(pod)!
       proxiesRoots.push(await proxyRoots(reader, pod, 'consul', member.adminPort, member.proxy?.name ?? 'consul-dataplane'))
     }
+    progress({ step, done: proxiesRoots.length, total: perNamespace.size })
     input.consul = { proxies: proxiesRoots }
   }
+  progress({ step: 'listing trust-manager Bundles' })
+  const trust = await gatherTrustBundles(reader, { ...(ns ? { namespace: ns } : {}), trustNamespace: scope.trustNamespace ?? 'cert-manager' })
+  if (trust.observations.length) input.trustManager = trust.observations
+  if (trust.notes.length) input.notes = trust.notes
   return input
 }
 

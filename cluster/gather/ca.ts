@@ -1,13 +1,15 @@
 // What `ca` reads from a cluster, for mesh/ca-report: Istio's CA Secret (`cacerts`, else
 // `istio-ca-secret`), its published root (`istio-ca-root-cert`), istiod's CA settings, and
 // istio-csr with the issuer it names; Linkerd's issuer Secret, trust roots and, when cert-manager
-// manages the issuer, its Certificate. Secrets are read only here, and only these.
+// manages the issuer, its Certificate; and the trust-manager bundle that writes either mesh's trust
+// bundle ConfigMap, with its sources. Secrets are read only here, and only these.
 import { meshCaCertificatesPem, type CaInput } from '../../mesh/ca-report.js'
 import { caIssuerSecretName, certificateNameOfSecret } from '../../mesh/certmanager/index.js'
 import { CACERTS_SECRET, ISTIO_ROOT_CONFIGMAP, istioCaMaterial, istioCsrConfig, istiodCaMode, istioRootCertPem, isIstioCsr, SELF_SIGNED_CA_SECRET } from '../../mesh/istio/index.js'
 import { LINKERD_ISSUER_SECRET, LINKERD_TRUST_ROOTS_CONFIGMAP, linkerdIssuerMaterial, trustRootsPem } from '../../mesh/linkerd/index.js'
 import { configMapValue, secretValue, type KubeObject } from '../../mesh/objects.js'
 import { RESOURCES, type ClusterReader, type ResourceType } from '../reader.js'
+import { gatherTrustBundles } from './trust-manager.js'
 
 export interface CaScope {
   istioNamespace: string
@@ -15,6 +17,8 @@ export interface CaScope {
   /** Namespace of cert-manager itself (ClusterIssuer secrets live there). */
   certManagerNamespace: string
   warnDays?: number
+  /** trust-manager's trust namespace (default cert-manager). */
+  trustNamespace?: string
 }
 
 /** GET that treats "no such object" and "no such resource type" (CRD not installed) alike. */
@@ -94,5 +98,13 @@ export async function gatherCaInput(reader: ClusterReader, scope: CaScope): Prom
   if (istio) input.istio = istio
   const linkerd = await gatherLinkerd(reader, scope)
   if (linkerd) input.linkerd = linkerd
+  // A trust-manager bundle is named after the target it writes in every namespace it selects.
+  for (const [part, name] of [[input.istio, ISTIO_ROOT_CONFIGMAP], [input.linkerd, LINKERD_TRUST_ROOTS_CONFIGMAP]] as const) {
+    if (!part) continue
+    const trust = await gatherTrustBundles(reader, { namespace: part.controlPlaneNamespace, trustNamespace: scope.trustNamespace ?? scope.certManagerNamespace, names: [name] })
+    const obs = trust.observations.find((o) => o.targets.some((t) => t.kind === 'ConfigMap'))
+    if (obs) part.trustManager = obs
+    if (trust.notes.length) input.notes = [...(input.notes ?? []), ...trust.notes]
+  }
   return input
 }

@@ -1,5 +1,6 @@
 // What `kubectl meshcert status` reads, in the order the inventory needs it: the small objects
-// first (Issuers, Gateways, trust-bundle ConfigMaps, Certificates), then Secrets — the named mesh
+// first (Issuers, Gateways, trust-bundle ConfigMaps, trust-manager bundles with their sources and
+// copies, Certificates), then Secrets — the named mesh
 // CA Secrets by field selector, then every kubernetes.io/tls Secret a page at a time — and last the
 // gateway Secrets of other types that are still missing. Each page goes to mesh/status's collector
 // and is dropped, so at most one page of Secret bodies is held at a time.
@@ -8,6 +9,8 @@ import { StatusCollector, type ExpiryThresholds, type StatusReport } from '../..
 import type { KubeObject as StatusObject } from '../../mesh/status/index.js'
 import { RESOURCES, type ClusterReader, type KubeObject, type ResourceType } from '../reader.js'
 import { listPages, type PageOptions } from '../pager.js'
+import type { OnProgress } from '../progress.js'
+import { gatherTrustBundles } from './trust-manager.js'
 
 export const GATEWAY_TYPES: ResourceType[] = [
   { group: 'networking.istio.io', version: 'v1beta1', plural: 'gateways', namespaced: true },
@@ -24,10 +27,14 @@ export interface CollectOptions {
   now: Date
   thresholds: ExpiryThresholds
   allSecrets: boolean
+  /** trust-manager's trust namespace, where its bundles' sources live (default cert-manager). */
+  trustNamespace?: string
   pageSize?: number
   concurrency?: number
   /** `--workloads`: read meshed pods' workload certificates, this many per owner (0 = all). */
   workloads?: { perOwner: number; concurrency: number }
+  /** Told what is being read as it goes. */
+  onProgress?: OnProgress
 }
 
 export interface CollectedStatus {
@@ -53,11 +60,22 @@ function isMissingResource(err: unknown): boolean {
 export async function collectStatus(reader: ClusterReader, options: CollectOptions): Promise<CollectedStatus> {
   const collector = new StatusCollector({ now: options.now, thresholds: options.thresholds, allSecrets: options.allSecrets, ...(options.concurrency ? { concurrency: options.concurrency } : {}) })
   const page = (extra: PageOptions = {}): PageOptions => ({ ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), limit: options.pageSize ?? 500, ...extra })
+  const progress = options.onProgress ?? (() => {})
+  /** Every page of a LIST, counting the objects read so far. */
+  async function* pages(type: ResourceType, what: string, query: PageOptions): AsyncGenerator<KubeObject[]> {
+    let read = 0
+    progress({ step: `listing ${what}` })
+    for await (const items of listPages(reader, type, query)) {
+      read += items.length
+      progress({ step: `listing ${what}`, done: read })
+      yield items
+    }
+  }
 
   /** Pages of an optional type: absent CRDs are skipped, forbidden ones become a note. */
   const optional = async (type: ResourceType, what: string, each: (o: KubeObject) => void, extra: PageOptions = {}) => {
     try {
-      for await (const items of listPages(reader, type, type.namespaced ? page(extra) : { limit: options.pageSize ?? 500, ...extra })) items.forEach(each)
+      for await (const items of pages(type, what, type.namespaced ? page(extra) : { limit: options.pageSize ?? 500, ...extra })) items.forEach(each)
     } catch (err) {
       if (isMissingResource(err)) return
       if (isMeshcertError(err) && err.code === 'ERR_MESHCERT_FORBIDDEN') collector.addNote(skippedNote(what, err))
@@ -69,13 +87,16 @@ export async function collectStatus(reader: ClusterReader, options: CollectOptio
   await optional(RESOURCES.clusterissuers, 'cert-manager ClusterIssuers', (o) => collector.addIssuer(asStatusObject(o)))
   for (const type of GATEWAY_TYPES) await optional(type, `${type.group} Gateways`, (o) => collector.addGateway(asStatusObject(o), type.group))
   for (const name of TRUST_BUNDLE_CONFIGMAPS) await optional(RESOURCES.configmaps, `ConfigMaps ${name}`, (o) => collector.addTrustBundle(asStatusObject(o)), { fieldSelector: `metadata.name=${name}` })
+  const trust = await gatherTrustBundles(reader, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), trustNamespace: options.trustNamespace ?? 'cert-manager' })
+  trust.notes.forEach((n) => collector.addNote(n))
+  collector.addTrustManager(trust.observations)
   await optional(RESOURCES.certificates, 'cert-manager Certificates', (o) => collector.addCertificate(asStatusObject(o)))
 
   // Secrets: forbidden here is an error (exit 3) — status without Secrets would look falsely clean.
   for (const name of CA_SECRET_NAMES) {
-    for await (const items of listPages(reader, RESOURCES.secrets, page({ fieldSelector: `metadata.name=${name}` }))) await collector.addSecrets(items.map(asStatusObject))
+    for await (const items of pages(RESOURCES.secrets, `Secrets ${name}`, page({ fieldSelector: `metadata.name=${name}` }))) await collector.addSecrets(items.map(asStatusObject))
   }
-  for await (const items of listPages(reader, RESOURCES.secrets, page({ fieldSelector: 'type=kubernetes.io/tls' }))) await collector.addSecrets(items.map(asStatusObject))
+  for await (const items of pages(RESOURCES.secrets, 'kubernetes.io/tls Secrets', page({ fieldSelector: 'type=kubernetes.io/tls' }))) await collector.addSecrets(items.map(asStatusObject))
   for (const missing of collector.missingGatewaySecrets()) {
     const found = await reader.find(RESOURCES.secrets, missing.namespace, missing.name)
     if (found) await collector.addSecrets([asStatusObject(found)])
@@ -84,7 +105,7 @@ export async function collectStatus(reader: ClusterReader, options: CollectOptio
   if (options.workloads) {
     try {
       const { collectWorkloads } = await import('./workloads.js')
-      const read = await collectWorkloads(reader, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), now: options.now, thresholds: options.thresholds, perOwner: options.workloads.perOwner, concurrency: options.workloads.concurrency, ...(options.pageSize ? { pageSize: options.pageSize } : {}) })
+      const read = await collectWorkloads(reader, { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), now: options.now, thresholds: options.thresholds, perOwner: options.workloads.perOwner, concurrency: options.workloads.concurrency, ...(options.pageSize ? { pageSize: options.pageSize } : {}), onProgress: progress })
       collector.addItems(read.items, read.chainsVerified)
       sampling = read.sampling
     } catch (err) {

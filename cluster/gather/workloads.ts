@@ -12,6 +12,7 @@ import { ownerOf } from '../pods.js'
 import { RESOURCES, type ClusterReader, type KubeObject } from '../reader.js'
 import { readWorkloadChain } from './workload-chain.js'
 import { listPages } from '../pager.js'
+import type { OnProgress } from '../progress.js'
 
 export interface WorkloadOptions {
   /** Undefined: every namespace. */
@@ -23,6 +24,8 @@ export interface WorkloadOptions {
   /** Proxies read at once (each is one port-forward). */
   concurrency: number
   pageSize?: number
+  /** Told how many proxies have been read of those chosen so far. */
+  onProgress?: OnProgress
 }
 
 export interface CollectedWorkloads {
@@ -45,14 +48,15 @@ async function readOne(reader: ClusterReader, pod: WorkloadPod, options: Workloa
   let report
   try {
     const chain = await readWorkloadChain(reader, `pod/${pod.name}`, pod.namespace, { mesh: pod.mesh })
-    report = await chainReport(chain.input, options.now, ROTATION_POINTS[pod.mesh])
+    // The proxy rotates its certificate at its mesh's rotation point: judged as `chain POD` judges it.
+    report = await chainReport({ ...chain.input, holder: { renewal: { by: pod.mesh } } }, options.now, ROTATION_POINTS[pod.mesh], { thresholds: options.thresholds })
   } catch (err) {
     if (!isMeshcertError(err)) throw err
     // Read, but nothing usable in it: the proxy has no certificate, which is a finding, not a gap.
     const noCertificate = (err.code === 'ERR_MESHCERT_CONFIG_DUMP' && /holds no certificate secrets/.test(err.message)) || (err.exitCode === 2 && err.code !== 'ERR_MESHCERT_NOT_FOUND')
     return { item: unreadWorkloadItem(pod, { message: err.message, ...(err.hint ? { hint: err.hint } : {}) }, noCertificate ? 'fail' : 'skip'), verified: false }
   }
-  const item = workloadItem(pod, report, options.now, options.thresholds)
+  const item = workloadItem(pod, report)
   return { item, verified: item.findings.some((f) => f.check === 'status.chain' && f.status !== 'skip') }
 }
 
@@ -61,12 +65,19 @@ export async function collectWorkloads(reader: ClusterReader, options: WorkloadO
   const items: StatusItem[] = []
   let chainsVerified = 0
   const query = { ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), fieldSelector: 'status.phase=Running', limit: options.pageSize ?? 500 }
+  const progress = options.onProgress ?? (() => {})
+  const step = 'reading workload certificates from proxies'
+  let total = 0
+  progress({ step: 'listing Running pods' })
   for await (const page of listPages(reader, RESOURCES.pods, query)) {
     const chosen = page.map(meshedPod).filter((p): p is WorkloadPod => p !== undefined && sampler.offer(p))
+    total += chosen.length
+    progress({ step, done: items.length, total })
     await boundedEach(chosen, options.concurrency, async (pod) => {
       const { item, verified } = await readOne(reader, pod, options)
       items.push(item)
       if (verified) chainsVerified++
+      progress({ step, done: items.length, total })
     })
   }
   return { items, chainsVerified, sampling: sampler.summary() }

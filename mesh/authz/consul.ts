@@ -10,8 +10,9 @@
 // Consul namespaces and partitions are Enterprise features; in Consul CE everything is in
 // `default`, which is also what an unset namespace/partition means here.
 import { MeshcertError } from '../../core/errors.js'
+import { parseConsulIdentity } from '../consul/index.js'
 import { headerValue } from './match.js'
-import type { AuthzDecision, AuthzRequest, ConsideredRule, KubeObject } from './types.js'
+import type { AuthzDecision, AuthzRequest, ConsideredRule, DefaultDecision, KubeObject } from './types.js'
 import { objectRef } from './types.js'
 
 export interface ConsulHeaderMatch {
@@ -169,16 +170,24 @@ export function evaluateConsulIntentions(intentions: readonly ServiceIntentions[
   if (!destName) {
     throw new MeshcertError('ERR_MESHCERT_USAGE', 'the Consul destination has no service name', 'name the destination service (its Consul service name, usually the Kubernetes Service name)')
   }
-  const src = req.source
-  if (!src.service) {
-    throw new MeshcertError('ERR_MESHCERT_USAGE', 'the Consul source has no service name', 'name the source service; Consul intentions match on service names, not pods')
-  }
   intentions.forEach(validate)
+  // Envoy enforces intentions on the SPIFFE ID of the client certificate: the service, namespace and
+  // partition it names are the source, whatever the pod is registered as.
+  const fromCert = req.source.principal ? parseConsulIdentity(req.source.principal) : undefined
+  if (req.source.principal && !fromCert) {
+    throw new MeshcertError('ERR_MESHCERT_USAGE', `"${req.source.principal}" is not a Consul service identity`, 'give the source service name, or its SPIFFE ID spiffe://<trust-domain>/ns/<ns>/dc/<dc>/svc/<service>')
+  }
+  const src = { ...req.source, ...(fromCert ? { service: fromCert.service, namespace: fromCert.namespace, ...(fromCert.partition ? { partition: fromCert.partition } : {}) } : {}) }
   const destNs = req.destination.namespace || 'default'
   const defaultAction = options.defaultAction ?? 'deny'
   const defaultSource = options.defaultSource ?? 'default intention policy (ACL default_policy)'
   const considered: ConsideredRule[] = []
   const caveats: string[] = []
+  const byDefault: DefaultDecision = { policy: defaultAction, source: defaultSource }
+  if (!src.service) {
+    caveats.push('on a service with mutualTLSMode permissive, plaintext from this client is let through without any intention being evaluated')
+    return done('DENY', { policy: 'deny', source: 'no Connect identity (no client certificate)' }, 'the source presents no client certificate, so it has no Connect identity and no intention can match it: a strict service refuses the connection')
+  }
 
   const flat: Flattened[] = []
   for (const o of intentions) {
@@ -210,7 +219,7 @@ export function evaluateConsulIntentions(intentions: readonly ServiceIntentions[
       const entry = { ...base, action: 'L7', matched: false, reasons: [`${label} matches, but it is an L7 intention and the destination speaks TCP; Consul only accepts L7 intentions for HTTP services`] }
       considered.push(entry)
       caveats.push(`ServiceIntentions ${ref} has L7 permissions for a TCP destination; set the service protocol to http in ServiceDefaults or ProxyDefaults`)
-      return done(defaultAction === 'allow' ? 'ALLOW' : 'DENY', undefined, `the L7 intention ${ref} cannot apply to TCP traffic, so the ${defaultSource} (${defaultAction}) applies`)
+      return done(defaultAction === 'allow' ? 'ALLOW' : 'DENY', byDefault, `the L7 intention ${ref} cannot apply to TCP traffic, so the ${defaultSource} (${defaultAction}) applies`)
     }
     for (const [pi, p] of (s.permissions ?? []).entries()) {
       const m = permissionMatches(p, req)
@@ -218,14 +227,14 @@ export function evaluateConsulIntentions(intentions: readonly ServiceIntentions[
       considered.push(entry)
       if (m.ok) return done(p.action === 'allow' ? 'ALLOW' : 'DENY', entry, `intention ${ref} sources[${f.index}] permissions[${pi}] ${p.action === 'allow' ? 'allows' : 'denies'} this request from ${srcLabel}`)
     }
-    return done(defaultAction === 'allow' ? 'ALLOW' : 'DENY', undefined, `intention ${ref} sources[${f.index}] matches ${srcLabel} but none of its permissions matches the request, so the ${defaultSource} (${defaultAction}) applies`)
+    return done(defaultAction === 'allow' ? 'ALLOW' : 'DENY', byDefault, `intention ${ref} sources[${f.index}] matches ${srcLabel} but none of its permissions matches the request, so the ${defaultSource} (${defaultAction}) applies`)
   }
-  return done(defaultAction === 'allow' ? 'ALLOW' : 'DENY', undefined, `no intention matches ${srcLabel} → ${destNs}/${destName}, so the ${defaultSource} (${defaultAction}) applies`)
+  return done(defaultAction === 'allow' ? 'ALLOW' : 'DENY', byDefault, `no intention matches ${srcLabel} → ${destNs}/${destName}, so the ${defaultSource} (${defaultAction}) applies`)
 
-  function done(decision: 'ALLOW' | 'DENY', hit: ConsideredRule | undefined, summary: string): AuthzDecision {
+  function done(decision: 'ALLOW' | 'DENY', by: ConsideredRule | DefaultDecision, summary: string): AuthzDecision {
     return {
       mesh: 'consul', decision, summary, considered, caveats,
-      ...(hit ? { decidedBy: { policy: hit.policy, kind: hit.kind, ...(hit.ruleIndex === undefined ? {} : { ruleIndex: hit.ruleIndex }) } } : {}),
+      ...('kind' in by ? { decidedBy: { policy: by.policy, kind: by.kind, ...(by.ruleIndex === undefined ? {} : { ruleIndex: by.ruleIndex }) } } : { default: by }),
     }
   }
 }

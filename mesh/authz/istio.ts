@@ -11,7 +11,7 @@
 import { MeshcertError } from '../../core/errors.js'
 import { compareByAge, describeSelector, headerValue, istioStringMatch, parseCidr, selectorMatches } from './match.js'
 import type { LabelSelector } from './match.js'
-import type { AuthzDecision, AuthzRequest, ConsideredRule, KubeObject } from './types.js'
+import type { AuthzDecision, AuthzRequest, ConsideredRule, DefaultDecision, KubeObject } from './types.js'
 import { objectRef } from './types.js'
 
 export interface IstioSource {
@@ -184,17 +184,18 @@ export function evaluateIstioAuthz(
     const hit = results.find((r) => r.matched && enforced(r))
     if (hit) return done('ALLOW', hit, `ALLOW policy ${hit.policy} rule ${hit.ruleIndex ?? 0} matches the request`)
   }
+  // Istio's defaults: allow when no ALLOW policy selects the workload, deny once one does.
   if (enforcedAllowPolicies === 0) {
-    return done('ALLOW', undefined, selected.length === 0
+    return done('ALLOW', { policy: 'allow', source: 'no ALLOW policy selects the workload' }, selected.length === 0
       ? 'no AuthorizationPolicy selects the destination workload, so Istio allows the request'
       : 'no DENY rule matches and no ALLOW policy selects the destination workload, so Istio allows the request')
   }
-  return done('DENY', undefined, `${enforcedAllowPolicies} ALLOW ${enforcedAllowPolicies === 1 ? 'policy selects' : 'policies select'} the destination workload and none of ${enforcedAllowPolicies === 1 ? 'its' : 'their'} rules matches, so Istio denies the request by default`)
+  return done('DENY', { policy: 'deny', source: `${enforcedAllowPolicies} ALLOW ${enforcedAllowPolicies === 1 ? 'policy selects' : 'policies select'} the workload` }, `${enforcedAllowPolicies} ALLOW ${enforcedAllowPolicies === 1 ? 'policy selects' : 'policies select'} the destination workload and none of ${enforcedAllowPolicies === 1 ? 'its' : 'their'} rules matches, so Istio denies the request by default`)
 
-  function done(decision: 'ALLOW' | 'DENY', hit: ConsideredRule | undefined, summary: string): AuthzDecision {
+  function done(decision: 'ALLOW' | 'DENY', by: ConsideredRule | DefaultDecision, summary: string): AuthzDecision {
     return {
       mesh: 'istio', decision, summary, considered, caveats: [...new Set(caveats)],
-      ...(hit ? { decidedBy: { policy: hit.policy, kind: hit.kind, ...(hit.ruleIndex === undefined ? {} : { ruleIndex: hit.ruleIndex }) } } : {}),
+      ...('kind' in by ? { decidedBy: { policy: by.policy, kind: by.kind, ...(by.ruleIndex === undefined ? {} : { ruleIndex: by.ruleIndex }) } } : { default: by }),
     }
   }
 }

@@ -10,13 +10,13 @@
 // ServiceAccount directly) and the older ServerAuthorization (client.meshTLS / unauthenticated /
 // networks). Identities are Linkerd's DNS-like names `<sa>.<ns>.serviceaccount.identity.<cp-ns>.<td>`.
 import { MeshcertError } from '../../core/errors.js'
+import { portBypass } from '../injection/port-bypass.js'
 import { compareByAge, parseCidr, selectorMatches } from './match.js'
 import type { LabelSelector } from './match.js'
-import type { AuthzDecision, AuthzRequest, ConsideredRule, KubeObject } from './types.js'
+import type { AuthzDecision, AuthzRequest, ConsideredRule, DefaultDecision, KubeObject } from './types.js'
 import { objectRef } from './types.js'
 
 export const DEFAULT_INBOUND_POLICY_ANNOTATION = 'config.linkerd.io/default-inbound-policy'
-export const SKIP_INBOUND_PORTS_ANNOTATION = 'config.linkerd.io/skip-inbound-ports'
 export const REQUIRE_IDENTITY_PORTS_ANNOTATION = 'config.linkerd.io/proxy-require-identity-inbound-ports'
 
 export const LINKERD_DEFAULT_POLICIES = ['all-unauthenticated', 'all-authenticated', 'cluster-unauthenticated', 'cluster-authenticated', 'deny', 'audit'] as const
@@ -98,15 +98,15 @@ export function linkerdIdentity(serviceAccount: string, namespace: string, contr
   return `${serviceAccount}.${namespace}.serviceaccount.identity.${controlPlaneNamespace}.${trustDomain}`
 }
 
-/** The client's Linkerd identity, from its principal (DNS form or SPIFFE `/ns/X/sa/Y`) or its ServiceAccount. */
+/**
+ * The client's Linkerd identity, from its principal (DNS form or SPIFFE `/ns/X/sa/Y`). A client
+ * without one presented no certificate — it is not meshed — and gets none by inference.
+ */
 function clientIdentity(req: AuthzRequest, cp: string, td: string): string | undefined {
-  const { principal, serviceAccount, namespace } = req.source
-  if (principal) {
-    const spiffe = /^spiffe:\/\/[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal)
-    return spiffe ? linkerdIdentity(spiffe[2]!, spiffe[1]!, cp, td) : principal
-  }
-  if (serviceAccount && namespace) return linkerdIdentity(serviceAccount, namespace, cp, td)
-  return undefined
+  const { principal } = req.source
+  if (!principal) return undefined
+  const spiffe = /^spiffe:\/\/[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal)
+  return spiffe ? linkerdIdentity(spiffe[2]!, spiffe[1]!, cp, td) : principal
 }
 
 /** `*` any authenticated client; `*.suffix` any identity ending in `.suffix`; else exact. */
@@ -134,7 +134,11 @@ function parseDefaultPolicy(value: string, where: string): LinkerdDefaultPolicy 
   throw new MeshcertError('ERR_MESHCERT_POLICY', `${where}: default inbound policy "${value}" is not one of ${LINKERD_DEFAULT_POLICIES.join(', ')}`, `set ${DEFAULT_INBOUND_POLICY_ANNOTATION} to one of ${LINKERD_DEFAULT_POLICIES.join(', ')}`)
 }
 
-/** Whether a default policy lets this client in, and why. */
+/**
+ * Whether a default policy lets this client in, and why. The `*-authenticated` policies require a
+ * mesh identity (linkerd2 policy-controller DefaultPolicy FromStr: `authenticated_only: true`), which
+ * only a client whose proxy presented a certificate has.
+ */
 function defaultPolicyAllows(policy: LinkerdDefaultPolicy, ctx: Ctx): { ok: boolean; why: string } {
   const ip = ctx.req.source.ip
   switch (policy) {
@@ -288,9 +292,12 @@ export function evaluateLinkerdAuthz(objects: LinkerdPolicyObjects, req: AuthzRe
   const ann = req.destination.annotations ?? {}
   const dns = req.destination.namespace
 
-  if (portList(ann[SKIP_INBOUND_PORTS_ANNOTATION]).includes(port)) {
-    caveats.push(`port ${port} is in ${SKIP_INBOUND_PORTS_ANNOTATION}: traffic bypasses the proxy, so Linkerd neither authorizes nor encrypts it`)
-    return { mesh: 'linkerd', decision: 'ALLOW', summary: `port ${port} skips the Linkerd proxy, so no Linkerd policy applies`, considered, caveats }
+  // Proxy configuration annotations: the pod's, else its namespace's (as the injector reads them).
+  const configured = (name: string) => ann[name] !== undefined ? { value: ann[name]!, from: 'pod annotation' } : options.namespaceAnnotations?.[name] !== undefined ? { value: options.namespaceAnnotations[name]!, from: `namespace ${dns} annotation` } : undefined
+  const skip = portBypass('Linkerd', 'inbound', port, { annotations: ann }, { name: dns, annotations: options.namespaceAnnotations ?? {} })
+  if (skip) {
+    caveats.push(`port ${port} is in ${skip.key}: traffic bypasses the proxy, so Linkerd neither authorizes nor encrypts it`)
+    return { mesh: 'linkerd', decision: 'ALLOW', summary: `port ${port} skips the Linkerd proxy, so no Linkerd policy applies`, default: { policy: 'no policy', source: skip.where }, considered, caveats }
   }
 
   const servers = (objects.servers ?? []).filter((s) => serverSelects(s, req)).sort((a, b) => compareByAge(a.metadata, b.metadata))
@@ -302,22 +309,25 @@ export function evaluateLinkerdAuthz(objects: LinkerdPolicyObjects, req: AuthzRe
       ? [parseDefaultPolicy(ann[DEFAULT_INBOUND_POLICY_ANNOTATION]!, `pod annotation ${DEFAULT_INBOUND_POLICY_ANNOTATION}`), 'pod annotation']
       : options.namespaceAnnotations?.[DEFAULT_INBOUND_POLICY_ANNOTATION]
         ? [parseDefaultPolicy(options.namespaceAnnotations[DEFAULT_INBOUND_POLICY_ANNOTATION]!, `namespace ${dns} annotation ${DEFAULT_INBOUND_POLICY_ANNOTATION}`), `namespace ${dns} annotation`]
-        : [parseDefaultPolicy(options.clusterDefaultPolicy ?? 'all-unauthenticated', 'control plane default (proxy.defaultInboundPolicy)'), 'control plane default']
+        : [parseDefaultPolicy(options.clusterDefaultPolicy ?? 'all-unauthenticated', 'control plane default (proxy.defaultInboundPolicy)'), options.clusterDefaultPolicy ? 'control plane default' : 'Linkerd default']
     let verdict = defaultPolicyAllows(policy, ctx)
-    if (verdict.ok && !ctx.identity && portList(ann[REQUIRE_IDENTITY_PORTS_ANNOTATION]).includes(port)) {
+    let source = from === 'control plane default' ? 'linkerd-config proxy.defaultInboundPolicy' : from === 'Linkerd default' ? 'Linkerd\'s built-in default (proxy.defaultInboundPolicy unset)' : `${from} ${DEFAULT_INBOUND_POLICY_ANNOTATION}`
+    const requireIdentity = configured(REQUIRE_IDENTITY_PORTS_ANNOTATION)
+    if (verdict.ok && !ctx.identity && requireIdentity && portList(requireIdentity.value).includes(port)) {
       verdict = { ok: false, why: `port ${port} is in ${REQUIRE_IDENTITY_PORTS_ANNOTATION}, and the client has no mTLS identity` }
+      source = `${requireIdentity.from} ${REQUIRE_IDENTITY_PORTS_ANNOTATION}`
     }
     considered.push({ policy: `default:${policy}`, kind: 'DefaultPolicy', action: policy, matched: verdict.ok, reasons: [`no Server selects port ${port}; default policy ${policy} from the ${from}`, verdict.why] })
     const summary = `no Server selects ${dns} port ${port}; the default policy ${policy} (${from}) ${verdict.ok ? 'allows' : 'denies'} the client: ${verdict.why}`
-    return { mesh: 'linkerd', decision: verdict.ok ? 'ALLOW' : 'DENY', decidedBy: { policy: `default:${policy}`, kind: 'DefaultPolicy' }, summary, considered, caveats }
+    return { mesh: 'linkerd', decision: verdict.ok ? 'ALLOW' : 'DENY', default: { policy, source }, summary, considered, caveats }
   }
 
   const serverRef = objectRef(server.metadata)
   const sName = server.metadata.name
   const sNs = server.metadata.namespace ?? dns
-  const decide = (decision: 'ALLOW' | 'DENY', hit: ConsideredRule | undefined, summary: string): AuthzDecision => ({
+  const decide = (decision: 'ALLOW' | 'DENY', by: ConsideredRule | DefaultDecision, summary: string): AuthzDecision => ({
     mesh: 'linkerd', decision, summary, considered, caveats,
-    ...(hit ? { decidedBy: { policy: hit.policy, kind: hit.kind } } : {}),
+    ...('kind' in by ? { decidedBy: { policy: by.policy, kind: by.kind } } : { default: by }),
   })
 
   // HTTPRoutes attached to the Server: a request that matches none is refused (route not found).
@@ -329,7 +339,7 @@ export function evaluateLinkerdAuthz(objects: LinkerdPolicyObjects, req: AuthzRe
       considered.push({ policy: objectRef(r.metadata), kind: 'HTTPRoute', action: 'ROUTE', matched: m.ok, reasons: [m.why] })
       if (m.ok && !route) route = r
     }
-    if (!route) return decide('DENY', undefined, `Server ${serverRef} has HTTPRoutes and none matches the request, so the proxy answers 404 (route not found)`)
+    if (!route) return decide('DENY', { policy: 'deny', source: `Server ${serverRef}: no HTTPRoute of it matches (404)` }, `Server ${serverRef} has HTTPRoutes and none matches the request, so the proxy answers 404 (route not found)`)
   }
 
   const targets = (p: KubeObject<AuthorizationPolicySpec>) => {
@@ -361,8 +371,10 @@ export function evaluateLinkerdAuthz(objects: LinkerdPolicyObjects, req: AuthzRe
   const verdict = defaultPolicyAllows(access, ctx)
   considered.push({ policy: serverRef, kind: 'Server', action: access, matched: verdict.ok, reasons: [`Server accessPolicy ${access}${server.spec?.accessPolicy ? '' : ' (the default)'}`, verdict.why] })
   const n = policies.length + sas.length
-  if (verdict.ok) return decide('ALLOW', considered[considered.length - 1], `no authorization matches, and Server ${serverRef} accessPolicy ${access} allows the client`)
-  return decide('DENY', considered[considered.length - 1], n === 0
+  // The Server's accessPolicy is its default: it decides only when no authorization does.
+  const byDefault = { policy: access, source: `Server ${serverRef} spec.accessPolicy${server.spec?.accessPolicy ? '' : ' (unset: deny)'}` }
+  if (verdict.ok) return decide('ALLOW', byDefault, `no authorization matches, and Server ${serverRef} accessPolicy ${access} allows the client`)
+  return decide('DENY', byDefault, n === 0
     ? `Server ${serverRef} selects ${dns} port ${port} and nothing authorizes traffic to it, so every request is denied`
     : `Server ${serverRef} selects ${dns} port ${port} and none of its ${n} authorization${n === 1 ? '' : 's'} matches the client`)
 }

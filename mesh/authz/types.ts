@@ -8,15 +8,14 @@ export interface AuthzSource {
   /**
    * The peer's mTLS identity. Istio: `cluster.local/ns/default/sa/sleep` or the full SPIFFE URI.
    * Linkerd: `sleep.default.serviceaccount.identity.linkerd.cluster.local` (a SPIFFE URI is accepted).
-   * Consul: the source service name is given in `service`. Absent = plaintext / no client certificate.
+   * Consul: the SPIFFE ID; the service it names is given in `service`. Absent = plaintext / no client
+   * certificate: the client has no identity, and none is ever inferred from its pod.
    */
   principal?: string
-  /** Kubernetes namespace of the source (Consul: Consul namespace). */
+  /** Kubernetes namespace of the source (Consul: the Consul namespace in its identity). */
   namespace?: string
-  /** Consul: the source service name; Linkerd: used with `serviceAccount`. */
+  /** Consul: the source service, as its certificate names it. */
   service?: string
-  /** Linkerd: the source ServiceAccount name when no principal string is given. */
-  serviceAccount?: string
   /** Consul: admin partition and cluster peer of the source. */
   partition?: string
   peer?: string
@@ -85,11 +84,25 @@ export interface DecidedBy {
   ruleIndex?: number
 }
 
+/** A default that decided: its name and where it is set. */
+export interface DefaultDecision {
+  /** `allow`/`deny` (Istio, Consul), a Linkerd default policy (`all-authenticated`, …), or `no policy` for a port no proxy sees. */
+  policy: string
+  /** Where it comes from, e.g. `namespace shop annotation config.linkerd.io/default-inbound-policy`. */
+  source: string
+}
+
+/**
+ * Every decision names what decided it: `decidedBy` when an object's rule did, `default` when the
+ * mesh's default did (exactly one of the two is set, in every mesh).
+ */
 export interface AuthzDecision {
   mesh: MeshName
   decision: 'ALLOW' | 'DENY'
-  /** The object and rule that decided; undefined for the mesh's built-in default. */
+  /** The object and rule that decided; absent when a default decided. */
   decidedBy?: DecidedBy
+  /** The default that decided; absent when an object's rule did. */
+  default?: DefaultDecision
   /** One sentence: why. */
   summary: string
   considered: ConsideredRule[]
@@ -115,4 +128,10 @@ export interface KubeObject<Spec> {
 
 export function objectRef(meta: ObjectMeta): string {
   return meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name
+}
+
+/** What decided, in words: `AuthorizationPolicy shop/readers rule 0`, or `the linkerd default all-authenticated (…)`. */
+export function decidedByText(d: AuthzDecision): string {
+  if (d.decidedBy) return `${d.decidedBy.kind} ${d.decidedBy.policy}${d.decidedBy.ruleIndex === undefined ? '' : ` rule ${d.decidedBy.ruleIndex}`}`
+  return d.default ? `the ${d.mesh} default ${d.default.policy} (${d.default.source})` : `the ${d.mesh} default`
 }

@@ -1,7 +1,7 @@
 // cert-manager Certificates as facts: what was asked (spec), what cert-manager says (Ready
 // condition, notBefore/notAfter, renewalTime), and Issuers' readiness. The one reader of these
-// objects: `ca` and `status` both judge what it returns. Pure; `now` is a parameter, and only
-// `renewalOverdue` needs it. Objects come from the API server or from users' files, so every field
+// objects: `ca` and `status` both judge what it returns (renewal with mesh/judge.ts). Pure, and
+// needs no clock. Objects come from the API server or from users' files, so every field
 // is checked for its type: a malformed field is left out (or recorded in `problems`), never thrown.
 import { parseGoDuration } from '../../pki/index.js'
 import { conditionOf, refOf, type KubeObject } from '../objects.js'
@@ -44,11 +44,6 @@ export interface CertificateObjectFacts {
   problems: string[]
 }
 
-export interface CertificateStatusFacts extends CertificateObjectFacts {
-  /** renewalTime has passed at `now` and the certificate is not Ready: renewal is stuck. */
-  renewalOverdue: boolean
-}
-
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [])
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 const record = (v: unknown): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {})
@@ -59,17 +54,8 @@ export function issuerRefOf(certificate: KubeObject): IssuerRef {
   return { name: text(ref.name, ''), kind: text(ref.kind, 'Issuer'), group: text(ref.group, 'cert-manager.io') }
 }
 
-/** Read a Certificate; with `now`, also whether its renewal is overdue. */
-export function certificateStatus(certificate: KubeObject): CertificateObjectFacts
-export function certificateStatus(certificate: KubeObject, now: Date): CertificateStatusFacts
-export function certificateStatus(certificate: KubeObject, now?: Date): CertificateObjectFacts | CertificateStatusFacts {
-  const facts = readCertificate(certificate)
-  if (!now) return facts
-  const renewalOverdue = facts.renewalTime !== undefined && Date.parse(facts.renewalTime) < now.getTime() && !facts.ready
-  return { ...facts, renewalOverdue }
-}
-
-function readCertificate(certificate: KubeObject): CertificateObjectFacts {
+/** Read a Certificate: what it asks for and what cert-manager says about it. */
+export function certificateStatus(certificate: KubeObject): CertificateObjectFacts {
   const spec = record(certificate.spec)
   const status = record(certificate.status)
   const ready = conditionOf(certificate, 'Ready')

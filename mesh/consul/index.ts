@@ -2,6 +2,7 @@
 // `/ap/<partition>` before `/ns` when the admin partition is not `default` (Consul Enterprise).
 // The service a pod runs is its `consul.hashicorp.com/connect-service` annotation, else its
 // ServiceAccount name (connect-inject's default). Pure.
+import type { ConfigDump, DataSource } from '../envoy/configdump.js'
 import { podSpec, type KubeObject } from '../objects.js'
 
 export interface ConsulIdentityParts {
@@ -30,4 +31,18 @@ export function parseConsulIdentity(uri: string): ConsulIdentityParts | undefine
 export function consulServiceName(pod: KubeObject): string {
   const annotated = pod.metadata.annotations?.['consul.hashicorp.com/connect-service']
   return annotated?.split(',')[0]?.trim() || podSpec(pod).serviceAccountName || pod.metadata.name
+}
+
+/**
+ * The CA roots a consul-dataplane's Envoy trusts for Connect: those of the TLS contexts that present
+ * the Connect leaf (upstream clusters, the public listener), where Consul writes leaf and roots
+ * together. The static cluster `local_agent` trusts only the agent's own gRPC TLS CA (consul
+ * command/connect/envoy/bootstrap_tpl.go: a validation_context with no certificate), which is not
+ * a mesh root. Every command reads Consul roots through this function.
+ */
+export function consulConnectRoots(dump: ConfigDump): DataSource[] {
+  return dump.secrets
+    .filter((s) => (s.source === 'cluster' || s.source === 'listener') && s.certificateChain !== undefined)
+    .flatMap((s) => [s.trustedCa, ...(s.trustDomains ?? []).map((d) => d.trustBundle)])
+    .filter((d): d is DataSource => d !== undefined)
 }

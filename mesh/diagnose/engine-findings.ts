@@ -1,7 +1,7 @@
 // Turn an authorization engine's answer into the finding of check `authz.allows` (the mTLS
 // engines already return `mtls.mode` findings).
 import type { Finding } from '../../core/finding.js'
-import type { AuthzDecision } from '../authz/types.js'
+import { decidedByText, type AuthzDecision } from '../authz/types.js'
 
 /** `authz.allows`: pass on ALLOW, fail on DENY with the deciding rule and how to change it. */
 export function authzFinding(decision: AuthzDecision, subject: string): Finding {
@@ -14,6 +14,6 @@ export function authzFinding(decision: AuthzDecision, subject: string): Finding 
     linkerd: 'add an AuthorizationPolicy (with a MeshTLSAuthentication naming the client identity) targeting the Server, or change the default inbound policy',
     consul: by ? `change ${by} to allow the source, or add a more precise intention` : 'add a ServiceIntentions source allowing SRC for DST',
   }[decision.mesh]
-  return { check: 'authz.allows', status: 'fail', subject, message: `${decision.mesh} denies the request: ${decision.summary}`, reason: by ? `decided by ${by}` : 'decided by the default', fix }
+  return { check: 'authz.allows', status: 'fail', subject, message: `${decision.mesh} denies the request: ${decision.summary}`, reason: `decided by ${decidedByText(decision)}`, fix }
 }
 

@@ -1,12 +1,13 @@
 // Checks 1–6 of the diagnosis (proxy, certificate, validity/rotation, chain both ways, bundles,
 // identities) over the facts gathered for both sides. Pure: facts and `now` in, findings out;
 // pki/ does the X.509 work; cluster/diagnose gathers the facts (proxy material through port-forward).
-import { certificateFacts, decodeCertificates, describeCertificate, diffBundles, lifetime, parseSpiffeId, spiffeIdReason, trustBundle, verifyChain, type CertificateFacts, type X509Certificate } from '../../pki/index.js'
+import { certificateFacts, decodeCertificates, describeCertificate, diffBundles, judgeSvid, lifetime, parseSpiffeId, trustBundle, verifyChain, type CertificateFacts, type X509Certificate } from '../../pki/index.js'
 import { rfc3339, type Finding } from '../../core/index.js'
 import { MeshcertError } from '../../core/errors.js'
+import { judgeExpiry, judgeRenewal, ROTATION_POINTS } from '../judge.js'
 import type { MeshName } from '../detect.js'
 import { parseConsulIdentity } from '../consul/index.js'
-import { skipped } from './result.js'
+import { skipped, unread } from './result.js'
 
 export interface PemData {
   data: string | Uint8Array
@@ -61,13 +62,6 @@ export interface WorkloadCheckOptions {
   linkerdNamespace: string
 }
 
-/**
- * Where each mesh's proxy renews its certificate, as a share of the lifetime: Istio's
- * SECRET_GRACE_PERIOD_RATIO (0.5); the Linkerd proxy refreshes at 70%; Consul renews leaves at a
- * random point up to 90% of their lifetime.
- */
-export const RENEWAL_POINT: Record<MeshName, number> = { istio: 0.5, linkerd: 0.7, consul: 0.9 }
-
 /** A side's decoded certificate material (what the checks look at). */
 interface Decoded {
   chain?: X509Certificate[]
@@ -115,6 +109,13 @@ function restart(side: SideFacts): string {
   return side.owner ? `kubectl rollout restart ${side.owner} -n ${side.namespace}` : `kubectl delete pod ${side.pod} -n ${side.namespace}`
 }
 
+/** Why a check about `side`'s certificate cannot run: its proxy could not be read (a gap), or it holds none. */
+function noCertificate(check: string, subject: string, side: SideFacts): Finding {
+  const m = side.material
+  if (m?.unreadable) return unread(check, subject, `${label(side)}'s proxy could not be read: ${m.problem ?? 'no answer'}`, m.fix)
+  return skipped(check, subject, `${label(side)} has no certificate`)
+}
+
 // 1. proxy.present, proxy.same-mesh
 function proxyChecks(sides: SideFacts[]): Finding[] {
   const out: Finding[] = []
@@ -138,7 +139,7 @@ function proxyChecks(sides: SideFacts[]): Finding[] {
 function presentCheck(side: SideFacts, d: Decoded): Finding {
   const m = side.material!
   const subject = label(side)
-  if (m.unreadable) return skipped('certificate.present', subject, `${m.problem ?? 'the proxy could not be read'}${m.fix ? ` (${m.fix})` : ''}`)
+  if (m.unreadable) return noCertificate('certificate.present', subject, side)
   if (!d.chain) {
     return { check: 'certificate.present', status: 'fail', subject, message: d.problems[0] ?? m.problem ?? `${subject}'s proxy holds no workload certificate`, reason: 'without a workload certificate the proxy cannot take part in mTLS', fix: m.fix ?? `check the proxy logs, then \`${restart(side)}\`` }
   }
@@ -148,7 +149,9 @@ function presentCheck(side: SideFacts, d: Decoded): Finding {
   return { check: 'certificate.present', status: 'pass', subject, message: `${subject} holds ${d.leaf!.spiffeId ?? d.leaf!.sans.dns[0] ?? d.leaf!.subject} (${m.state}, serial ${d.leaf!.serialNumber})` }
 }
 
-// 3. certificate.validity, certificate.rotation
+// 3. certificate.validity, certificate.rotation: the certificate judge's expiry and rotation
+// verdicts (mesh/judge.ts, as `status` and `chain POD` give them), with the handshake's clock-skew
+// tolerance on top: within it, a validity edge is a warning, not a failure.
 function validityChecks(side: SideFacts, d: Decoded, o: WorkloadCheckOptions): Finding[] {
   const subject = label(side)
   const leaf = d.leaf!
@@ -158,21 +161,25 @@ function validityChecks(side: SideFacts, d: Decoded, o: WorkloadCheckOptions): F
   const at = rfc3339(o.now)
   const out: Finding[] = []
   const restartFix = `restart the workload so the proxy requests a new certificate: \`${restart(side)}\`; if it comes back expired, check the CA (${side.mesh === 'istio' ? 'istiod / istio-csr' : side.mesh === 'linkerd' ? 'linkerd-identity' : 'the Consul servers'})`
-  if (now > na + o.skewMs) {
-    out.push({ check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate expired at ${leaf.notAfter} (${ago(now - na)} before ${at})`, reason: 'the proxy stopped rotating its certificate; every peer rejects it', fix: restartFix, field: 'notAfter', value: leaf.notAfter })
-  } else if (now < nb - o.skewMs) {
-    out.push({ check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate is not valid before ${leaf.notBefore} (${ago(nb - now)} after ${at})`, reason: 'the CA clock runs ahead of the peers, or the certificate was issued for the future', fix: 'check the clocks of the CA and the nodes (NTP); the skew is larger than the tolerance', field: 'notBefore', value: leaf.notBefore })
-  } else if (now > na || now < nb) {
-    out.push({ check: 'certificate.validity', status: 'warn', subject, message: `${subject}'s workload certificate is within the clock-skew tolerance of its validity edge (${leaf.notBefore} – ${leaf.notAfter})`, reason: 'a peer whose clock differs by more than the tolerance rejects it', fix: restartFix })
+  const expiry = judgeExpiry({ role: 'workload', notBefore: nb, notAfter: na }, o.now)
+  const edge = { check: 'certificate.validity', status: 'warn' as const, subject, message: `${subject}'s workload certificate is within the clock-skew tolerance of its validity edge (${leaf.notBefore} – ${leaf.notAfter})`, reason: 'a peer whose clock differs by more than the tolerance rejects it', fix: restartFix }
+  if (expiry.state === 'expired') {
+    out.push(now - na <= o.skewMs ? edge : { check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate expired at ${leaf.notAfter} (${ago(now - na)} before ${at})`, reason: 'the proxy stopped rotating its certificate; every peer rejects it', fix: restartFix, field: 'notAfter', value: leaf.notAfter })
+  } else if (expiry.state === 'not-yet-valid') {
+    out.push(nb - now <= o.skewMs ? edge : { check: 'certificate.validity', status: 'fail', subject, message: `${subject}'s workload certificate is not valid before ${leaf.notBefore} (${ago(nb - now)} after ${at})`, reason: 'the CA clock runs ahead of the peers, or the certificate was issued for the future', fix: 'check the clocks of the CA and the nodes (NTP); the skew is larger than the tolerance', field: 'notBefore', value: leaf.notBefore })
+  } else if (expiry.state === 'expiring') {
+    out.push({ check: 'certificate.validity', status: 'warn', subject, message: `${subject}'s workload certificate ${expiry.message}`, reason: 'nothing has renewed it yet; when it expires, every peer rejects it', fix: restartFix, field: 'notAfter', value: leaf.notAfter, limit: expiry.window })
   } else {
     out.push({ check: 'certificate.validity', status: 'pass', subject, message: `${subject}'s workload certificate is valid from ${leaf.notBefore} to ${leaf.notAfter}` })
   }
-  const fraction = o.rotateAt ?? RENEWAL_POINT[side.mesh!]
+  if (expiry.state === 'expired') return out
+  const fraction = o.rotateAt ?? ROTATION_POINTS[side.mesh!]
   const life = lifetime({ notBefore: new Date(nb), notAfter: new Date(na) }, o.now, fraction)
-  if (now <= na && life.rotateAt.getTime() < now) {
-    out.push({ check: 'certificate.rotation', status: 'warn', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime and was due for renewal at ${rfc3339(life.rotateAt)} (${Math.round(fraction * 100)}% for ${side.mesh}), but it was not renewed`, reason: 'the proxy cannot reach its CA, or the CA refuses to sign; it will expire', fix: restartFix })
-  } else if (now <= na) {
-    out.push({ check: 'certificate.rotation', status: 'pass', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime; renewal is due at ${rfc3339(life.rotateAt)}` })
+  const rotation = judgeRenewal({ notBefore: nb, notAfter: na, renewal: { dueAt: life.rotateAt, by: `the ${side.mesh} proxy` } }, o.now)
+  if (rotation.state === 'overdue') {
+    out.push({ check: 'certificate.rotation', status: 'warn', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime and was due for renewal at ${rotation.dueAt} (${Math.round(fraction * 100)}% for ${side.mesh}), but it was not renewed`, reason: 'the proxy cannot reach its CA, or the CA refuses to sign; it will expire', fix: restartFix })
+  } else {
+    out.push({ check: 'certificate.rotation', status: 'pass', subject, message: `${subject}'s certificate is ${life.usedPercent}% through its lifetime; renewal is due at ${rotation.dueAt}` })
   }
   return out
 }
@@ -202,8 +209,8 @@ function missingIssuer(chain: X509Certificate[], ownBundle: X509Certificate[], o
 // 4. chain.src-verifies-at-dst, chain.dst-verifies-at-src
 async function chainCheck(check: string, from: SideFacts, fd: Decoded, to: SideFacts, td: Decoded, o: WorkloadCheckOptions): Promise<Finding> {
   const subject = `${label(from)} → ${to.role}'s bundle`
-  if (!fd.chain) return skipped(check, subject, `${label(from)} has no certificate`)
-  if (!td.bundle) return skipped(check, subject, `${label(to)}'s trust bundle could not be read${to.material?.problem ? ` (${to.material.problem})` : ''}`)
+  if (!fd.chain) return noCertificate(check, subject, from)
+  if (!td.bundle) return to.material?.unreadable ? noCertificate(check, subject, to) : skipped(check, subject, `${label(to)}'s trust bundle could not be read${to.material?.problem ? ` (${to.material.problem})` : ''}`)
   const v = await verifyChain({ certificates: fd.chain, roots: td.bundle, now: o.now })
   const bundleOrigin = to.material?.bundle?.origin ?? `${to.role}'s trust bundle`
   const anchor = v.findings.find((f) => f.check === 'chain.anchor' || f.check === 'chain.linkage' || f.check === 'chain.signature')
@@ -234,7 +241,10 @@ async function chainCheck(check: string, from: SideFacts, fd: Decoded, to: SideF
 // 5. bundle.overlap
 function bundleCheck(src: SideFacts, sd: Decoded, dst: SideFacts, dd: Decoded): Finding {
   const subject = 'SRC and DST trust bundles'
-  if (!sd.bundle || !dd.bundle) return skipped('bundle.overlap', subject, `${!sd.bundle ? label(src) : label(dst)}'s trust bundle could not be read`)
+  if (!sd.bundle || !dd.bundle) {
+    const side = !sd.bundle ? src : dst
+    return side.material?.unreadable ? noCertificate('bundle.overlap', subject, side) : skipped('bundle.overlap', subject, `${label(side)}'s trust bundle could not be read`)
+  }
   const diff = diffBundles(trustBundle(sd.bundle), trustBundle(dd.bundle))
   const list = (facts: CertificateFacts[]) => facts.map(describeCertificate).join(', ')
   if (diff.equal) return { check: 'bundle.overlap', status: 'pass', subject, message: `both trust the same ${diff.common.length} root${diff.common.length === 1 ? '' : 's'}: ${list(diff.common)}` }
@@ -255,7 +265,11 @@ interface ParsedIdentity {
   problem?: string
 }
 
-function parseIdentity(side: SideFacts, leaf: CertificateFacts, o: WorkloadCheckOptions): ParsedIdentity {
+function parseIdentity(side: SideFacts, leafCert: X509Certificate, o: WorkloadCheckOptions): ParsedIdentity {
+  const leaf = certificateFacts(leafCert)
+  // A leaf that claims a SPIFFE ID is judged by the X509-SVID rules, the verdict `chain` and `status` give too.
+  const svid = judgeSvid([leafCert])?.verdict
+  const svidProblem = svid?.status === 'invalid' ? `it is not a valid X509-SVID (${svid.reason})` : undefined
   if (side.mesh === 'linkerd') {
     const uri = leaf.sans.uri.find((u) => u.startsWith('spiffe://'))
     const dns = leaf.sans.dns[0]
@@ -263,13 +277,12 @@ function parseIdentity(side: SideFacts, leaf: CertificateFacts, o: WorkloadCheck
     const m = /^([^.]+)\.([^.]+)\.serviceaccount\.identity\.([^.]+)\.(.+)$/.exec(dns)
     if (!m) return { id: dns, problem: `"${dns}" is not a Linkerd identity (<sa>.<ns>.serviceaccount.identity.<control-plane-ns>.<trust-domain>)` }
     if (m[3] !== o.linkerdNamespace) return { id: dns, trustDomain: m[4]!, namespace: m[2]!, serviceAccount: m[1]!, problem: `"${dns}" names control plane namespace ${m[3]}, expected ${o.linkerdNamespace}` }
+    if (svidProblem) return { id: `${dns} (${svid!.uris.join(', ')})`, problem: svidProblem }
     return { id: uri ? `${dns} (${uri})` : dns, trustDomain: m[4]!, namespace: m[2]!, serviceAccount: m[1]! }
   }
-  const uris = leaf.sans.uri.filter((u) => u.startsWith('spiffe://'))
-  if (uris.length !== 1) return { id: leaf.sans.uri[0] ?? leaf.subject, problem: uris.length === 0 ? 'the certificate has no SPIFFE URI SAN' : `the certificate has ${uris.length} SPIFFE URI SANs; an X509-SVID has exactly one` }
-  const id = uris[0]!
-  const reason = spiffeIdReason(id)
-  if (reason) return { id, problem: `${id} is not a valid SPIFFE ID: ${reason}` }
+  if (!svid) return { id: leaf.sans.uri[0] ?? leaf.subject, problem: 'the certificate has no SPIFFE URI SAN' }
+  if (svidProblem) return { id: svid.uris.join(', '), problem: svidProblem }
+  const id = svid.spiffeId!
   const td = parseSpiffeId(id).trustDomain
   if (side.mesh === 'consul') {
     const parts = parseConsulIdentity(id)
@@ -284,15 +297,15 @@ function parseIdentity(side: SideFacts, leaf: CertificateFacts, o: WorkloadCheck
 // 6. identity.well-formed, identity.matches-workload
 function identityChecks(pairs: Array<[SideFacts, Decoded]>, o: WorkloadCheckOptions): Finding[] {
   const out: Finding[] = []
-  const parsed: Array<[SideFacts, ParsedIdentity | undefined]> = pairs.map(([s, d]) => [s, d.leaf ? parseIdentity(s, d.leaf, o) : undefined])
+  const parsed: Array<[SideFacts, ParsedIdentity | undefined]> = pairs.map(([s, d]) => [s, d.chain?.[0] ? parseIdentity(s, d.chain[0], o) : undefined])
   const consul = pairs.every(([s]) => s.mesh === 'consul')
   // Consul's trust domain is the cluster's CA id (`<uuid>.consul`): both sides must simply agree.
   const expected = consul ? parsed.find(([, p]) => p?.trustDomain)?.[1]?.trustDomain ?? o.trustDomain : o.trustDomain
   for (const [side, p] of parsed) {
     const subject = label(side)
     if (!p) {
-      out.push(skipped('identity.well-formed', subject, `${subject} has no certificate`))
-      out.push(skipped('identity.matches-workload', subject, `${subject} has no certificate`))
+      out.push(noCertificate('identity.well-formed', subject, side))
+      out.push(noCertificate('identity.matches-workload', subject, side))
       continue
     }
     if (p.problem) {
@@ -338,8 +351,8 @@ export async function workloadChecks(src: SideFacts, dst: SideFacts, o: Workload
     out.push(presentCheck(side, d))
     if (d.leaf) out.push(...validityChecks(side, d, o))
     else {
-      out.push(skipped('certificate.validity', label(side), `${label(side)} has no certificate`))
-      out.push(skipped('certificate.rotation', label(side), `${label(side)} has no certificate`))
+      out.push(noCertificate('certificate.validity', label(side), side))
+      out.push(noCertificate('certificate.rotation', label(side), side))
     }
   }
   out.push(await chainCheck('chain.src-verifies-at-dst', src, sd, dst, dd, o))
@@ -353,5 +366,7 @@ export async function workloadChecks(src: SideFacts, dst: SideFacts, o: Workload
 export function presentedIdentity(side: SideFacts): { spiffeId?: string; dns?: string } | undefined {
   const d = decodeSide(side)
   if (!d.leaf) return undefined
-  return { ...(d.leaf.spiffeId ? { spiffeId: d.leaf.spiffeId } : {}), ...(d.leaf.sans.dns[0] ? { dns: d.leaf.sans.dns[0] } : {}) }
+  // Only a valid X509-SVID names a SPIFFE identity.
+  const spiffeId = judgeSvid([d.chain![0]!])?.verdict.spiffeId
+  return { ...(spiffeId ? { spiffeId } : {}), ...(d.leaf.sans.dns[0] ? { dns: d.leaf.sans.dns[0] } : {}) }
 }

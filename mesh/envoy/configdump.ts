@@ -297,7 +297,9 @@ export function parseConfigDump(input: string | unknown, origin: string): Config
     try {
       dump = JSON.parse(input)
     } catch (err) {
-      throw notADump(origin, `is not JSON (${(err as Error).message}); a config dump is the JSON Envoy's admin /config_dump or istioctl -o json prints`)
+      // The parser quotes the input around the error; keep the message on one line.
+      const why = /^\s*(\{|\[)/.test(input) ? (err as Error).message.replace(/\s+/g, ' ') : input.includes('\u0000') ? 'binary data' : 'YAML or text'
+      throw notADump(origin, `is not JSON (${why}); a config dump is the JSON Envoy's admin /config_dump or istioctl -o json prints`)
     }
   }
   if (!isObject(dump)) throw notADump(origin, 'is not a JSON object, so not an Envoy config dump')

@@ -1,22 +1,31 @@
-// Effective Istio mTLS for one destination port, and what the source's DestinationRules do to it.
+// Effective Istio mTLS for one destination port, and what the source sends to it.
 //
-// Server side (PeerAuthentication): the workload-selector policy in the workload's namespace beats
-// the namespace-wide one (no selector), which beats the mesh-wide one (no selector, root
-// namespace). Among several at the same level the oldest wins (then namespace/name), as istiod
-// does. UNSET inherits from the level above; with nothing set Istio's default is PERMISSIVE.
-// Port-level modes (`portLevelMtls`, keyed by the workload's port) count only in selector policies.
+// Server side (PeerAuthentication), as istiod composes it (pilot/pkg/security/authn/policy_applier.go
+// ComposePeerAuthentication): a policy with a non-empty selector in the workload's namespace (not
+// the root namespace) beats the namespace-wide one (no selector, or empty matchLabels), which beats
+// the mesh-wide one (no selector, root namespace). Among several at one level the oldest wins (then
+// namespace/name). UNSET inherits from the level above; with nothing set the mode is PERMISSIVE.
+// `portLevelMtls` (keyed by the workload port) counts only in the workload policy, and an UNSET port
+// inherits the workload-level mode. A port the pod's iptables do not redirect to the sidecar
+// (interception annotations, as mesh/injection reads them) bypasses the proxy: plaintext only,
+// whatever the policy.
 //
 // Client side (DestinationRule): istiod looks up the rule for the destination host in the client's
 // namespace, then the host's namespace, then the root namespace; within the chosen rule a subset's
 // trafficPolicy overrides the top-level one and portLevelSettings override both for their port.
-// Simplified: exportTo is honoured for `.`, `*` and namespace names; workloadSelector on a
-// DestinationRule is ignored; among rules in one namespace an exact host beats a wildcard.
+// Without a TLS setting the client uses auto mTLS, which follows the port's PeerAuthentication
+// (pilot/pkg/xds/endpoints/mtls_checker.go) but cannot see iptables bypasses. A Service port the
+// client's interception annotations send past its sidecar is plaintext. Simplified: exportTo is
+// honoured for `.`, `*` and namespace names; workloadSelector on a DestinationRule is ignored;
+// among rules in one namespace an exact host beats a wildcard.
 import type { Finding } from '../../core/finding.js'
 import { MeshcertError } from '../../core/errors.js'
 import { compareByAge, selectorMatches } from '../authz/match.js'
 import type { LabelSelector } from '../authz/match.js'
 import type { KubeObject } from '../authz/types.js'
 import { objectRef } from '../authz/types.js'
+import { portBypass } from '../injection/port-bypass.js'
+import { latticeFinding, type ClientTls } from './lattice.js'
 import type { MtlsDecisionSource, MtlsMode, MtlsResult } from './types.js'
 
 type PaMode = MtlsMode | 'UNSET'
@@ -51,6 +60,8 @@ export interface IstioMtlsInput {
   destination: {
     namespace: string
     labels: Record<string, string>
+    /** Pod annotations (inbound interception, as mesh/injection reads it). */
+    annotations?: Record<string, string>
     /** The workload (container) port the connection arrives on. */
     port: number
     /** FQDN of the Service the source dials, e.g. `httpbin.foo.svc.cluster.local`. */
@@ -62,6 +73,8 @@ export interface IstioMtlsInput {
   }
   /** Namespace of the source workload (where its DestinationRules are looked up first). */
   sourceNamespace?: string
+  /** Annotations of the source pod (outbound interception). */
+  sourceAnnotations?: Record<string, string>
   rootNamespace?: string
   /** Cluster DNS suffix for short DestinationRule hosts; `cluster.local` by default. */
   clusterDomain?: string
@@ -79,6 +92,11 @@ function oldest<T extends KubeObject<unknown>>(items: T[]): T | undefined {
   return [...items].sort((a, b) => compareByAge(a.metadata, b.metadata))[0]
 }
 
+/** A workload-level policy: a selector with labels (istiod treats an empty matchLabels as namespace-wide). */
+function hasSelectorLabels(p: PeerAuthentication): boolean {
+  return Object.keys(p.spec?.selector?.matchLabels ?? {}).length > 0
+}
+
 /** Effective server-side mode from PeerAuthentication alone. */
 export function effectivePeerAuthentication(input: Pick<IstioMtlsInput, 'peerAuthentications' | 'destination' | 'rootNamespace'>): { mode: MtlsMode; source: MtlsDecisionSource; trail: string[]; findings: Finding[] } {
   const root = input.rootNamespace ?? 'istio-system'
@@ -88,9 +106,10 @@ export function effectivePeerAuthentication(input: Pick<IstioMtlsInput, 'peerAut
   const pas = input.peerAuthentications
   const inNs = (ns: string) => pas.filter((p) => (p.metadata.namespace ?? '') === ns)
 
-  const meshCandidates = inNs(root).filter((p) => !p.spec?.selector)
-  const nsCandidates = namespace === root ? [] : inNs(namespace).filter((p) => !p.spec?.selector)
-  const wlCandidates = inNs(namespace).filter((p) => p.spec?.selector && Object.keys(p.spec.selector.matchLabels ?? {}).length + (p.spec.selector.matchExpressions?.length ?? 0) > 0 && selectorMatches(p.spec.selector, labels))
+  const meshCandidates = inNs(root).filter((p) => !hasSelectorLabels(p))
+  const nsCandidates = namespace === root ? [] : inNs(namespace).filter((p) => !hasSelectorLabels(p))
+  // Selector policies in the root namespace are not workload policies (ComposePeerAuthentication skips them).
+  const wlCandidates = namespace === root ? [] : inNs(namespace).filter((p) => hasSelectorLabels(p) && selectorMatches({ matchLabels: p.spec!.selector!.matchLabels! }, labels))
 
   for (const [level, c] of [['mesh-wide', meshCandidates], ['namespace-wide', nsCandidates], ['workload', wlCandidates]] as const) {
     if (c.length > 1) {
@@ -126,29 +145,27 @@ export function effectivePeerAuthentication(input: Pick<IstioMtlsInput, 'peerAut
   apply(ns, 'namespace-wide')
   apply(wl, 'workload')
 
-  // Port-level settings: only in a selector policy, and only when it is the one that applies.
-  for (const p of [...inNs(namespace), ...inNs(root)]) {
+  // Port-level settings count only in the workload policy that applies.
+  for (const p of [...inNs(namespace), ...(namespace === root ? [] : inNs(root))]) {
     if (!p.spec?.portLevelMtls || Object.keys(p.spec.portLevelMtls).length === 0) continue
-    if (!p.spec.selector || Object.keys(p.spec.selector.matchLabels ?? {}).length === 0) {
+    if (!hasSelectorLabels(p) || (p.metadata.namespace ?? '') === root) {
       findings.push({
         check: 'mtls.mode', status: 'warn', subject: `PeerAuthentication ${objectRef(p.metadata)}`,
-        message: `portLevelMtls is set on a policy without a workload selector, so Istio ignores it`,
-        reason: 'port-level mTLS applies only to selector-scoped PeerAuthentications',
-        fix: `move spec.portLevelMtls into a PeerAuthentication with spec.selector.matchLabels`, field: 'spec.portLevelMtls',
+        message: `portLevelMtls is set on a policy that is not a workload policy (${hasSelectorLabels(p) ? 'it lives in the root namespace' : 'it has no selector labels'}), so Istio ignores it`,
+        reason: 'port-level mTLS applies only to a selector-scoped PeerAuthentication in the workload\'s own namespace',
+        fix: 'move spec.portLevelMtls into a PeerAuthentication with spec.selector.matchLabels in the workload\'s namespace', field: 'spec.portLevelMtls',
       })
     }
   }
-  if (wl?.spec?.portLevelMtls) {
-    const entry = wl.spec.portLevelMtls[String(port)]
-    if (entry) {
-      const ref = objectRef(wl.metadata)
-      const m = modeOf(entry.mode, `PeerAuthentication ${ref} spec.portLevelMtls[${port}].mode`)
-      if (m === 'UNSET') trail.push(`port ${port} of ${ref}: UNSET, inherits ${mode}`)
-      else {
-        mode = m
-        source = { object: ref, kind: 'PeerAuthentication', field: `spec.portLevelMtls[${port}].mode` }
-        trail.push(`port ${port} of ${ref}: ${m}`)
-      }
+  const entry = wl?.spec?.portLevelMtls?.[String(port)]
+  if (wl && entry) {
+    const ref = objectRef(wl.metadata)
+    const m = modeOf(entry.mode, `PeerAuthentication ${ref} spec.portLevelMtls[${port}].mode`)
+    if (m === 'UNSET') trail.push(`port ${port} of ${ref}: UNSET, inherits ${mode}`)
+    else {
+      mode = m
+      source = { object: ref, kind: 'PeerAuthentication', field: `spec.portLevelMtls[${port}].mode` }
+      trail.push(`port ${port} of ${ref}: ${m}`)
     }
   }
   return { mode, source, trail, findings }
@@ -206,46 +223,60 @@ export function effectiveIstioMtls(input: IstioMtlsInput): MtlsResult {
     throw new MeshcertError('ERR_MESHCERT_USAGE', `destination port ${String(port)} is not a port number`, 'pass --port with a number from 1 to 65535')
   }
   const root = input.rootNamespace ?? 'istio-system'
+  const servicePort = input.destination.servicePort ?? port
   const server = effectivePeerAuthentication(input)
   const findings = [...server.findings]
   const subject = `${input.destination.namespace} port ${port}`
-  const result: MtlsResult = { mesh: 'istio', mode: server.mode, source: server.source, trail: server.trail, findings }
-  const where = server.source.field ? `${server.source.kind} ${server.source.object} ${server.source.field}` : 'the Istio default'
+  let mode = server.mode
+  let source = server.source
+  const trail = [...server.trail]
+  const bypass = portBypass('Istio', 'inbound', port, { annotations: input.destination.annotations ?? {} })
+  if (bypass) {
+    mode = 'DISABLE'
+    source = { object: 'pod annotation', kind: 'Annotation', field: bypass.key }
+    trail.push(`port ${port} is not redirected to the sidecar (${bypass.key}: "${bypass.value}"): plaintext only, no policy`)
+  }
+  const where = source.kind === 'IstioDefault' ? 'the Istio default' : source.kind === 'Annotation' ? `pod annotation ${source.field}` : `${source.kind} ${source.object} ${source.field}`
 
-  const host = input.destination.host
-  let clientMode = 'auto'
-  if (host && input.destinationRules?.length) {
-    const clientNs = input.sourceNamespace ?? input.destination.namespace
-    const dr = selectDestinationRule(input.destinationRules, host, clientNs, input.destination.namespace, root, input.clusterDomain ?? 'cluster.local')
-    if (dr) {
-      const { tls, field } = clientTls(dr, input.destination.servicePort ?? port, input.destination.subset)
-      if (tls?.mode) {
-        clientMode = tls.mode
-        result.client = { tlsMode: tls.mode, source: { object: objectRef(dr.metadata), kind: 'DestinationRule', field } }
-      }
+  // What the client sends: bypassing its proxy, a DestinationRule TLS mode, or auto mTLS.
+  let client: ClientTls = 'auto'
+  let clientSide: MtlsResult['client']
+  let clientHow = 'the client uses auto mTLS (no DestinationRule TLS setting)'
+  let clientFix = ''
+  const outbound = input.sourceAnnotations ? portBypass('Istio', 'outbound', servicePort, { annotations: input.sourceAnnotations }) : undefined
+  const dr = input.destination.host && input.destinationRules?.length
+    ? selectDestinationRule(input.destinationRules, input.destination.host, input.sourceNamespace ?? input.destination.namespace, input.destination.namespace, root, input.clusterDomain ?? 'cluster.local')
+    : undefined
+  if (outbound) {
+    client = 'plaintext'
+    clientSide = { tlsMode: 'DISABLE', source: { object: 'source pod annotation', kind: 'Annotation', field: outbound.key } }
+    clientHow = `the client's ${outbound.key} ("${outbound.value}") sends port ${servicePort} past its sidecar`
+    clientFix = `change the client pod's ${outbound.key} annotation so port ${servicePort} goes through the sidecar, and restart it`
+  } else if (dr) {
+    const { tls, field } = clientTls(dr, servicePort, input.destination.subset)
+    if (tls?.mode) {
+      const drRef = objectRef(dr.metadata)
+      clientSide = { tlsMode: tls.mode, source: { object: drRef, kind: 'DestinationRule', field } }
+      client = tls.mode === 'ISTIO_MUTUAL' ? 'mtls' : tls.mode === 'DISABLE' ? 'plaintext' : 'tls'
+      clientHow = `DestinationRule ${drRef} ${field} is ${tls.mode}${client === 'tls' ? ` (the client presents ${tls.mode === 'SIMPLE' ? 'no client certificate' : 'its own certificate'} instead of its Istio identity)` : ''}`
+      clientFix = `set ${field} to ISTIO_MUTUAL in DestinationRule ${drRef}, or delete it for auto mTLS${client === 'tls' ? ' (SIMPLE/MUTUAL are for services outside the mesh)' : ''}`
     }
   }
-  const drRef = result.client ? `DestinationRule ${result.client.source.object} ${result.client.source.field}` : ''
-  const push = (status: Finding['status'], message: string, reason?: string, fix?: string) =>
-    findings.push({ check: 'mtls.mode', status, subject, message, ...(reason ? { reason } : {}), ...(fix ? { fix } : {}), ...(result.client ? { field: result.client.source.field, value: clientMode } : {}) })
-
-  const mode = server.mode
-  if (clientMode === 'auto' || clientMode === 'ISTIO_MUTUAL') {
-    const how = clientMode === 'auto' ? 'the client uses auto mTLS (no DestinationRule TLS setting)' : `${drRef} is ISTIO_MUTUAL`
-    if (mode === 'DISABLE' && clientMode === 'ISTIO_MUTUAL') {
-      push('fail', `${subject} accepts plaintext only (${where}), but ${how}`, 'the server side will not terminate Istio mTLS', `set ${drRef.replace('DestinationRule ', '')} to DISABLE or remove it, or set the PeerAuthentication mode to PERMISSIVE/STRICT`)
-    } else {
-      push('pass', `${subject} is ${mode} (${where}); ${how}`)
-    }
-  } else if (clientMode === 'DISABLE') {
-    if (mode === 'STRICT') push('fail', `${subject} is STRICT (${where}), but ${drRef} is DISABLE: the client sends plaintext and the server rejects it`, 'STRICT accepts only Istio mTLS', `set ${result.client!.source.field} to ISTIO_MUTUAL (or delete it for auto mTLS) in DestinationRule ${result.client!.source.object}`)
-    else if (mode === 'PERMISSIVE') push('warn', `${subject} is PERMISSIVE (${where}) and ${drRef} is DISABLE: traffic flows in plaintext`, 'PERMISSIVE accepts plaintext, so the connection works without mTLS', `set ${result.client!.source.field} to ISTIO_MUTUAL in DestinationRule ${result.client!.source.object}`)
-    else push('pass', `${subject} is DISABLE (${where}) and ${drRef} is DISABLE: plaintext on both sides`)
-  } else {
-    // SIMPLE or MUTUAL: TLS with certificates that are not the mesh's workload certificates.
-    const fix = `set ${result.client!.source.field} to ISTIO_MUTUAL in DestinationRule ${result.client!.source.object} (SIMPLE/MUTUAL are for services outside the mesh)`
-    if (mode === 'DISABLE') push('fail', `${subject} expects plaintext (${where}), but ${drRef} is ${clientMode}: the client originates TLS the sidecar does not terminate`, undefined, fix)
-    else push('fail', `${subject} is ${mode} (${where}), but ${drRef} is ${clientMode}: the client presents ${clientMode === 'SIMPLE' ? 'no client certificate' : 'its own certificate'} instead of its Istio identity`, `${mode} expects ISTIO_MUTUAL from mesh clients`, fix)
+  // Auto mTLS follows PeerAuthentication, but istiod cannot see that iptables bypass the sidecar.
+  if (client === 'auto' && bypass) {
+    client = 'mtls'
+    clientHow = 'the client uses auto mTLS, which istiod turns on because the PeerAuthentication allows it'
+  } else if (client === 'auto' && mode === 'DISABLE') {
+    clientHow += ', which sends plaintext to a DISABLE port'
   }
-  return result
+  if (!clientFix) clientFix = 'let the client use mesh mTLS (no DestinationRule TLS setting, or ISTIO_MUTUAL)'
+  const serverFix = bypass
+    ? `change the pod's ${bypass.key} annotation so port ${port} is redirected to the sidecar, and restart the workload`
+    : `set the mode to STRICT in ${source.kind === 'IstioDefault' ? 'a PeerAuthentication (e.g. mesh-wide in the root namespace)' : `${source.kind} ${source.object} ${source.field}`}${mode === 'PERMISSIVE' ? ' once every client is meshed' : ''}`
+  const { finding, cell } = latticeFinding({
+    subject, server: mode, serverWhere: where, client, clientHow, serverFix, clientFix,
+    ...(clientSide ? { field: clientSide.source.field!, value: clientSide.tlsMode } : {}),
+  })
+  findings.push(finding)
+  return { mesh: 'istio', mode, source, trail, ...(clientSide ? { client: clientSide } : {}), clientTls: client, wire: cell.wire, findings }
 }

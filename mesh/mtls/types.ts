@@ -2,6 +2,7 @@
 // and field decided it, and findings (check `mtls.mode`) for anything that will break or weaken
 // traffic from the source — e.g. a client-side DestinationRule that sends plaintext to a STRICT port.
 import type { Finding } from '../../core/finding.js'
+import type { ClientTls, Wire } from './lattice.js'
 
 /** STRICT: mTLS only. PERMISSIVE: mTLS or plaintext. DISABLE: plaintext only / proxy bypassed. */
 export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE'
@@ -20,7 +21,11 @@ export interface MtlsResult {
   source: MtlsDecisionSource
   /** How the decision was reached, most specific last: every level that was looked at. */
   trail: string[]
-  /** Client side, where the mesh has it (Istio DestinationRule TLS mode towards the destination). */
+  /** What decided the client side, when an object or annotation did (else the mesh's own default). */
   client?: { tlsMode: string; source: MtlsDecisionSource }
+  /** What the client sends, as the lattice reads it (mesh/mtls/lattice.ts). */
+  clientTls: ClientTls
+  /** What crosses the wire between the two: mesh mTLS, plaintext (no peer identity), or nothing. */
+  wire: Wire
   findings: Finding[]
 }

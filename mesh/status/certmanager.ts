@@ -1,9 +1,10 @@
-// cert-manager Certificates as `status` judges them: the Ready condition and its reason, renewal
-// time passed without a renewal, and whether the Secret's certificate still matches the spec
-// (dnsNames, uris, duration, issuer) — what cert-manager's own issuing triggers compare. The
-// object is read by mesh/certmanager (certificateStatus); this file only keeps and judges it.
+// cert-manager Certificates as `status` judges them: the Ready condition and its reason, and
+// whether the Secret's certificate still matches the spec
+// (dnsNames, uris, duration, issuer) — what cert-manager's own issuing triggers compare. Its
+// renewal time is judged by mesh/judge.ts with the certificate. The object is read by
+// mesh/certmanager (certificateStatus); this file only keeps and judges it.
 import { humanDuration } from '../../pki/index.js'
-import { rfc3339, type Finding } from '../../core/index.js'
+import type { Finding } from '../../core/index.js'
 import type { CertificateFacts } from '../../pki/index.js'
 import { certificateStatus } from '../certmanager/index.js'
 import type { KubeObject as MeshObject } from '../objects.js'
@@ -77,26 +78,6 @@ export function readyFinding(r: CertificateRecord, subject: string): Finding {
     message: `Certificate is not Ready (Ready=${r.ready}${why ? `, ${why}` : ''})`,
     reason: 'cert-manager could not issue or renew it; the Secret keeps an old certificate or none',
     fix: `cmctl status certificate ${r.name} -n ${r.namespace} (then fix the Issuer or the CertificateRequest it names)`,
-  }
-}
-
-/** Renewal time passed and the Secret's certificate was issued before it: renewal is stuck. */
-export function renewalFinding(r: CertificateRecord, leafNotBefore: Date | undefined, now: Date, subject: string): Finding | undefined {
-  if (!r.renewalTime) return undefined
-  const renewal = new Date(r.renewalTime)
-  if (renewal.getTime() > now.getTime()) {
-    return { check: 'status.renewal', status: 'pass', subject, message: `renewal is due at ${rfc3339(renewal)} (in ${humanDuration(renewal.getTime() - now.getTime())})` }
-  }
-  if (leafNotBefore && leafNotBefore.getTime() >= renewal.getTime()) {
-    return { check: 'status.renewal', status: 'pass', subject, message: `renewed at ${rfc3339(leafNotBefore)}, after its renewal time ${rfc3339(renewal)}` }
-  }
-  return {
-    check: 'status.renewal',
-    status: 'fail',
-    subject,
-    message: `renewal time ${rfc3339(renewal)} passed ${humanDuration(now.getTime() - renewal.getTime())} ago without a renewal`,
-    reason: 'cert-manager should have re-issued it by now; it will expire unless the cause is fixed',
-    fix: `cmctl status certificate ${r.name} -n ${r.namespace}; kubectl get certificaterequests -n ${r.namespace}`,
   }
 }
 

@@ -1,8 +1,6 @@
 // Istio Gateways (networking.istio.io: servers[].tls.credentialName) and Gateway API Gateways
-// (listeners[].tls.certificateRefs): which Secret each serves, for which hosts; whether the Secret's
-// certificate covers those hosts and its key matches it.
-import { createPrivateKey, createPublicKey } from 'node:crypto'
-import type { X509Certificate } from '../../pki/index.js'
+// (listeners[].tls.certificateRefs): which Secret each serves, for which hosts, and whether the
+// Secret's certificate covers those hosts. (Its key is compared by mesh/judge.ts keyFactsOf.)
 import type { Finding } from '../../core/index.js'
 import type { KubeObject } from './material.js'
 
@@ -82,38 +80,5 @@ export function hostsCoverageFinding(hosts: readonly string[], dnsSans: readonly
     message: `the certificate's DNS SANs ${JSON.stringify(dnsSans)} do not cover ${uncovered.join(', ')}`,
     reason: 'clients connecting to those hosts get a certificate for another name and refuse the connection',
     fix: `add ${uncovered.join(', ')} to the Certificate's spec.dnsNames (or issue a certificate for them)`,
-  }
-}
-
-/**
- * Does the private key in `keyPem` belong to `cert`? Compares public keys; the key is never shown.
- * Returns a message when it cannot tell (an unreadable key).
- */
-export function keyMatches(cert: X509Certificate, keyPem: string): { matches: boolean; problem?: string } {
-  try {
-    const publicDer = createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'der' })
-    return { matches: Buffer.from(cert.publicKey.rawData).equals(publicDer) }
-  } catch {
-    return { matches: false, problem: 'the private key cannot be read (not PEM PKCS#1, PKCS#8 or SEC1)' }
-  }
-}
-
-export function keyFinding(cert: X509Certificate, keyPem: string | undefined, keyName: string, subject: string): Finding {
-  return keyMatchFinding(keyPem === undefined ? undefined : keyMatches(cert, keyPem), keyName, subject)
-}
-
-/** The key finding from the outcome of keyMatches (undefined: the Secret has no key), so it can be judged without the key. */
-export function keyMatchFinding(result: { matches: boolean; problem?: string } | undefined, keyName: string, subject: string): Finding {
-  if (result === undefined) {
-    return { check: 'gateway.key-matches', status: 'fail', subject, message: `the Secret has no private key (${keyName})`, reason: 'the gateway cannot serve TLS without it', fix: 'write the key under tls.key (or key for Istio generic Secrets)' }
-  }
-  if (result.matches) return { check: 'gateway.key-matches', status: 'pass', subject, message: `the private key (${keyName}) matches the certificate` }
-  return {
-    check: 'gateway.key-matches',
-    status: 'fail',
-    subject,
-    message: result.problem ?? `the private key (${keyName}) does not belong to the certificate (its contents are not shown)`,
-    reason: 'the TLS handshake fails: the gateway cannot prove it owns the certificate',
-    fix: 'write the certificate and the key that was issued with it into the same Secret',
   }
 }

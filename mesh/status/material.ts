@@ -93,8 +93,3 @@ export class CertificateCache {
     return decoded
   }
 }
-
-/** A Linkerd proxy identity: `<sa>.<ns>.serviceaccount.identity.<cp-ns>.<trust-domain>`. */
-export function isLinkerdIdentity(name: string): boolean {
-  return /^[^.]+\.[^.]+\.serviceaccount\.identity\./.test(name)
-}

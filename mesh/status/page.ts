@@ -7,7 +7,7 @@
 import { humanDuration } from '../../pki/index.js'
 import type { Finding, FindingStatus } from '../../core/index.js'
 import type { TrustBundleState } from './bundles.js'
-import { isCaRole } from './thresholds.js'
+import { isCaRole } from '../judge.js'
 import type { StatusItem, StatusReport } from './types.js'
 
 export interface PageInput {
@@ -172,7 +172,7 @@ ${input.refreshSeconds ? `<meta http-equiv="refresh" content="${input.refreshSec
 <body>
 <header>
 <h1>${escapeHtml(title)}</h1>
-<p class="sub">Judged at ${escapeHtml(report.at)} · expiring means within ${escapeHtml(report.thresholds.leaf)} for leaves, ${escapeHtml(report.thresholds.ca)} for CA material (a third of the lifetime for short-lived certificates)</p>
+<p class="sub">Judged at ${escapeHtml(report.at)} · expiring means within ${escapeHtml(report.thresholds.leaf)} for leaves, ${escapeHtml(report.thresholds.ca)} for CA material (a third of the lifetime for short-lived leaves)</p>
 <ul class="summary" aria-label="summary">
 <li><b>${s.total}</b>certificates</li><li class="fail"><b>${s.fail}</b>failing</li><li class="warn"><b>${s.warn}</b>warning</li><li class="pass"><b>${s.pass}</b>ok</li>${s.skip ? `<li><b>${s.skip}</b>not read</li>` : ''}<li><b>${outOfSync}</b>trust bundles out of sync</li>
 </ul>

@@ -1,29 +1,15 @@
 // The shapes `kubectl meshcert status` hands out. `-o json|yaml` prints a StatusReport as is, and
 // `-o prometheus` is rendered from it, so the field names are a public contract: add, never rename.
 import type { Finding, FindingStatus } from '../../core/index.js'
+import type { CertificateRole, CertificateVerdict, ExpiryThresholds } from '../judge.js'
 
-/**
- * What a certificate is for in the mesh:
- * - `root`: a self-signed CA (trust anchor);
- * - `issuer`: the CA that signs the mesh's certificates (Istio `cacerts` ca-cert.pem, Linkerd
- *   `linkerd-identity-issuer`, the Secret of a cert-manager CA Issuer);
- * - `intermediate`: any other CA between a root and an issuer;
- * - `workload`: a leaf with a mesh identity (SPIFFE URI SAN, Linkerd identity name);
- * - `gateway`: a leaf served by an Istio or Gateway API Gateway (`credentialName`, `certificateRefs`);
- * - `leaf`: any other end-entity certificate (webhook serving certificates, ingress TLS).
- */
-export type StatusRole = 'root' | 'intermediate' | 'issuer' | 'workload' | 'gateway' | 'leaf'
+/** What a certificate is for in the mesh (mesh/judge.ts CertificateRole). */
+export type StatusRole = CertificateRole
 
-/** Kubernetes kind of the object a row comes from. */
-export type StatusKind = 'Certificate' | 'Secret' | 'ConfigMap' | 'Gateway' | 'Pod'
+export type { ExpiryThresholds }
 
-/** How long before notAfter a certificate counts as expiring. */
-export interface ExpiryThresholds {
-  /** For leaf-ish roles (workload, gateway, leaf), milliseconds. Default 30 days. */
-  leafMs: number
-  /** For CA material (root, intermediate, issuer), milliseconds. Default 60 days (as `linkerd check`). */
-  caMs: number
-}
+/** Kubernetes kind of the object a row comes from (trust-manager's Bundle and ClusterBundle: a row for the bundle itself). */
+export type StatusKind = 'Certificate' | 'Secret' | 'ConfigMap' | 'Gateway' | 'Pod' | 'Bundle' | 'ClusterBundle'
 
 /** One row of the inventory: one certificate (or one object that should hold one). */
 export interface StatusItem {
@@ -54,6 +40,8 @@ export interface StatusItem {
   rotateAt?: string
   /** The worst status among findings. */
   status: FindingStatus
+  /** The one judgement of its certificate (mesh/judge.ts), the same every command gives; absent for rows without one. */
+  verdict?: CertificateVerdict
   findings: Finding[]
 }
 

@@ -17,9 +17,9 @@ export default class Authz extends MeshcertCommand<typeof Authz, AuthzResult> {
 Linkerd: Server, AuthorizationPolicy/ServerAuthorization, MeshTLSAuthentication/NetworkAuthentication and the default inbound policy.
 Consul: ServiceIntentions by precedence, L7 permissions, then the default (--consul-default).
 
-SRC is a pod (NAME, pod/NAME, deploy/NAME, svc/NAME, optionally NS/…); its identity is the one its proxy's certificate carries when it can be read, else the one its service account gives. --principal ID asks for an identity that is not a pod (Istio: cluster.local/ns/NS/sa/SA; Linkerd: SA.NS.serviceaccount.identity.linkerd.cluster.local; Consul: the source service or its SPIFFE ID).
+SRC is a pod (NAME, pod/NAME, deploy/NAME, svc/NAME, optionally NS/…); its identity is the one its proxy's certificate carries (Consul: the service its SPIFFE ID names). A pod without a proxy has no identity. --principal ID asks for an identity that is not a pod (Istio: cluster.local/ns/NS/sa/SA; Linkerd: SA.NS.serviceaccount.identity.linkerd.cluster.local; Consul: the source service or its SPIFFE ID).
 
-Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be read.`
+Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be read, or SRC's certificate could not be read (the decision shown is for the identity its service account is issued).`
 
   static override examples = [
     { description: 'May sleep POST to httpbin?', command: '<%= config.bin %> <%= command.id %> deploy/sleep svc/httpbin -n foo --port 8000 --method POST --path /post' },
@@ -68,8 +68,8 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
     const options = { ...meshOptions(f), proxies: false, mtls: false }
     const g = await gather.gatherPair(reader, src, dst, options)
     if (!g.dst.member) {
-      const { noProxyError } = await import('../../mesh/detect.js')
-      throw noProxyError(g.dst.pod)
+      // The fix was derived from the pod's own switches and its namespace's injection mark.
+      throw new MeshcertError('ERR_MESHCERT_NO_PROXY', g.dst.facts.noProxy!.message, g.dst.facts.noProxy!.fix)
     }
     if (g.src && g.src.member && g.src.member.mesh !== g.dst.member.mesh) {
       throw new MeshcertError('ERR_MESHCERT_USAGE', `SRC is in ${g.src.member.mesh} and DST in ${g.dst.member.mesh}: no single mesh's policy decides between them`, 'run `kubectl meshcert diagnose SRC DST` to see the whole picture')
@@ -81,29 +81,35 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
     const mesh = g.dst.member.mesh
     const service = gather.serviceFor(g.dst, g.policies?.services ?? [])
     const dstPort = gather.destinationPort(g.dst, service, port)
-    // The identity SRC presents: read from its proxy only when the pod is meshed (a quick handshake or dump).
+    // The identity SRC presents: read from its proxy only when the pod is meshed (a quick handshake
+    // or dump). A pod without a proxy presents none, and none is inferred for it.
     let presented: { spiffeId?: string; dns?: string } | undefined
-    if (g.src?.member) {
+    let srcFacts = g.src?.facts
+    if (g.src?.member && principal === undefined) {
       const { readProxyMaterial } = await import('../../cluster/diagnose/proxy.js')
       const material = await readProxyMaterial(reader, g.src.pod, g.src.member, { stats: false, linkerdNamespace: f['linkerd-namespace'] })
-      presented = presentedIdentity({ ...g.src.facts, material })
+      srcFacts = { ...g.src.facts, material }
+      presented = presentedIdentity(srcFacts)
     }
     const meshConfig = g.policies?.istio?.meshConfig
     const trustDomain = f['trust-domain'] ?? (meshConfig ? /^\s*trustDomain:\s*["']?([^"'\s#]+)/m.exec(meshConfig)?.[1] : undefined) ?? 'cluster.local'
     const settings = { mesh, rootNamespace: g.rootNamespace!, trustDomain, linkerdNamespace: f['linkerd-namespace'], consulDefault: f['consul-default'] as 'allow' | 'deny' }
     const srcIp = (g.src?.pod.status as { podIP?: string } | undefined)?.podIP
     const http = { ...(method ? { method } : {}), ...(path ? { path } : {}), ...(headers ? { headers } : {}) }
-    const req = buildAuthzRequest(
-      { ...(g.src ? { side: g.src.facts } : {}), ...(presented ? { presented } : {}), ...(principal ? { principal } : {}), ...(srcIp ? { sourceIp: srcIp } : {}) },
+    const question = buildAuthzRequest(
+      { ...(srcFacts ? { side: srcFacts } : {}), ...(presented ? { presented } : {}), ...(principal ? { principal } : {}), ...(srcIp ? { sourceIp: srcIp } : {}) },
       { side: g.dst.facts, pod: g.dst.pod, port: dstPort.port, ...(dstPort.portName ? { portName: dstPort.portName } : {}), ...(service ? { service: service.metadata.name } : {}) },
       http,
       settings,
     )
-    const decision = evaluateAuthz(req, g.policies!, settings)
+    const decision = evaluateAuthz(question, g.policies!, settings)
+    const s = question.request.source
+    const identity: AuthzResult['source']['identity'] = principal !== undefined ? 'principal' : question.identityUnread ? 'assumed' : s.principal ?? s.service ? 'certificate' : 'none'
     return {
       at: this.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       mesh,
-      source: { ...(g.src ? { pod: `${g.src.facts.namespace}/${g.src.facts.pod}` } : {}), ...(req.source.principal ?? req.source.service ? { principal: req.source.principal ?? req.source.service } : {}), ...(req.source.namespace ? { namespace: req.source.namespace } : {}) },
+      source: { ...(g.src ? { pod: `${g.src.facts.namespace}/${g.src.facts.pod}` } : {}), ...(s.principal ?? s.service ? { principal: s.principal ?? s.service } : {}), ...(s.namespace ? { namespace: s.namespace } : {}), identity },
+      ...(question.identityUnread ? { incomplete: `SRC's certificate could not be read (${question.identityUnread}), so the identity DST's proxy sees is assumed, not known` } : {}),
       destination: { namespace: g.dst.facts.namespace, pod: g.dst.facts.pod, port: dstPort.port, ...(service ? { service: `${service.metadata.namespace ?? g.dst.facts.namespace}/${service.metadata.name}` } : {}) },
       request: http,
       decision,
@@ -117,5 +123,10 @@ Exit status: 0 ALLOW, 1 DENY, 2 bad usage or input, 3 the cluster could not be r
 
   protected override failed(result: AuthzResult): boolean {
     return result.decision.decision === 'DENY'
+  }
+
+  // A decision for an identity that could not be read is not an answer: exit 3, whatever it says.
+  protected override exitStatus(result: AuthzResult): number {
+    return result.incomplete ? 3 : super.exitStatus(result)
   }
 }

@@ -7,7 +7,6 @@ import type { BundleCompareReport, BundleReport } from '../../mesh/bundle-report
 import type { X509Certificate } from '../../pki/index.js'
 import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
-import { parseWarnDays } from '../cluster/days.js'
 import { allNamespacesFlag, kubeconfigFlag, meshFlag, namespaceFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
 import { outputFlag } from '../flags.js'
 
@@ -23,7 +22,7 @@ export default class Bundle extends MeshcertCommand<typeof Bundle, BundleResult>
 
   static override summary = 'Show the trust bundles in force and whether every namespace and proxy holds the same roots.'
 
-  static override description = `Istio: every namespace's istio-ca-root-cert copy is compared with the control plane's (a copy that lacks a root during a root rotation is reported). Linkerd: the anchors each proxy was started with (LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS) against linkerd-identity-trust-roots. Consul: the roots in the dataplanes' config dumps. Bundles are compared as sets of certificates, never as text.
+  static override description = `Istio: every namespace's istio-ca-root-cert copy is compared with the control plane's (a copy that lacks a root during a root rotation is reported). Linkerd: the anchors each proxy was started with (LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS) against linkerd-identity-trust-roots. Consul: the roots in the dataplanes' config dumps. trust-manager: each Bundle's and ClusterBundle's sources (in --trust-namespace) against the copy in every namespace it selects. Bundles are compared as sets of certificates, never as text.
 
 With POD, the bundle that pod's proxy holds. With --compare and two --context flags, whether two clusters trust a common root (every namespace of each, unless -n is given).
 
@@ -50,12 +49,14 @@ Exit status: 0 bundles agree, 1 a check failed, 2 bad usage, 3 the cluster could
     compare: Flags.boolean({ summary: 'Compare the bundles of two clusters (give --context twice).', default: false }),
     'istio-namespace': Flags.string({ summary: "Istio's control plane namespace.", default: 'istio-system', helpGroup: 'CLUSTER' }),
     'linkerd-namespace': Flags.string({ summary: "Linkerd's control plane namespace.", default: 'linkerd', helpGroup: 'CLUSTER' }),
+    'trust-namespace': Flags.string({ summary: "trust-manager's trust namespace, where its bundles' sources live.", default: 'cert-manager', helpGroup: 'CLUSTER' }),
     warn: Flags.string({ summary: 'Warn when a root has fewer than this many days left (days, or a duration like 720h).', default: '60', helpValue: 'DAYS' }),
   }
 
   async run(): Promise<BundleResult> {
     const flags = this.flags
-    const warnDays = parseWarnDays(flags.warn)
+    const { parseThreshold, DAY_MS } = await import('../../mesh/judge.js')
+    const warnDays = parseThreshold(flags.warn, '--warn') / DAY_MS
     const contexts = flags.context ?? []
     const [{ gatherBundleInput }, { bundleReport, compareBundles, rootsInForce }, { diffBundles, certificateFacts }, render] = await Promise.all([
       import('../../cluster/gather/bundle.js'),
@@ -68,6 +69,7 @@ Exit status: 0 bundles agree, 1 a check failed, 2 bad usage, 3 the cluster could
       ...(namespace !== undefined ? { namespace } : {}),
       istioNamespace: flags['istio-namespace'],
       linkerdNamespace: flags['linkerd-namespace'],
+      trustNamespace: flags['trust-namespace'],
       warnDays,
       ...(flags.mesh ? { mesh: flags.mesh as 'istio' | 'linkerd' | 'consul' } : {}),
     })
@@ -79,7 +81,7 @@ Exit status: 0 bundles agree, 1 a check failed, 2 bad usage, 3 the cluster could
       const inputs = []
       for (const context of contexts) {
         const reader = await openReader(base, context)
-        inputs.push(await gatherBundleInput(reader, scopeOf(flags['all-namespaces'] || flags.namespace === undefined ? undefined : reader.namespace)))
+        inputs.push(await gatherBundleInput(reader, { ...scopeOf(flags['all-namespaces'] || flags.namespace === undefined ? undefined : reader.namespace), onProgress: (p) => this.progress.update({ ...p, step: `${context}: ${p.step}` }) }))
       }
       const report = compareBundles(inputs[0]!, inputs[1]!, this.at)
       const common = new Set(diffBundles(rootsInForce(inputs[0]!), rootsInForce(inputs[1]!)).common.map((c) => c.sha256Fingerprint))
@@ -90,7 +92,7 @@ Exit status: 0 bundles agree, 1 a check failed, 2 bad usage, 3 the cluster could
     if (this.args.pod !== undefined && flags['all-namespaces']) throw new MeshcertError('ERR_MESHCERT_USAGE', 'a pod and -A cannot be combined', 'name the pod with -n NS, or drop the pod to see every namespace')
     const reader = await openReader(base, contexts[0])
     const namespace = flags['all-namespaces'] ? undefined : reader.namespace
-    const input = await gatherBundleInput(reader, { ...scopeOf(namespace), ...(this.args.pod !== undefined ? { pod: this.args.pod } : {}) })
+    const input = await gatherBundleInput(reader, { ...scopeOf(namespace), ...(this.args.pod !== undefined ? { pod: this.args.pod } : {}), onProgress: this.progress.update })
     if (process.env.MESHCERT_REQUEST_COUNT) this.note(`api requests: ${reader.requests}`)
     return { report: bundleReport(input, this.at), roots: rootsInForce(input) }
   }

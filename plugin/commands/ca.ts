@@ -5,7 +5,6 @@
 import { Flags } from '@oclif/core'
 import type { CaReport } from '../../mesh/ca-report.js'
 import { MeshcertCommand } from '../base.js'
-import { parseWarnDays } from '../cluster/days.js'
 import { contextFlag, kubeconfigFlag, openReader, requestTimeoutFlag } from '../cluster/flags.js'
 
 export default class Ca extends MeshcertCommand<typeof Ca, CaReport> {
@@ -27,6 +26,7 @@ Exit status: 0 every check passed (warnings allowed), 1 a check failed, 2 bad us
     'istio-namespace': Flags.string({ summary: "Istio's control plane namespace.", default: 'istio-system', helpGroup: 'CLUSTER' }),
     'linkerd-namespace': Flags.string({ summary: "Linkerd's control plane namespace.", default: 'linkerd', helpGroup: 'CLUSTER' }),
     'cert-manager-namespace': Flags.string({ summary: "cert-manager's namespace (where ClusterIssuer secrets live).", default: 'cert-manager', helpGroup: 'CLUSTER' }),
+    'trust-namespace': Flags.string({ summary: "trust-manager's trust namespace, where its bundles' sources live (default: --cert-manager-namespace).", helpGroup: 'CLUSTER' }),
     warn: Flags.string({ summary: 'Warn when a CA certificate has fewer than this many days left (days, or a duration like 720h).', default: '60', helpValue: 'DAYS' }),
   }
 
@@ -34,11 +34,12 @@ Exit status: 0 every check passed (warnings allowed), 1 a check failed, 2 bad us
 
   async run(): Promise<CaReport> {
     const flags = this.flags
-    const warnDays = parseWarnDays(flags.warn)
+    const { parseThreshold, DAY_MS } = await import('../../mesh/judge.js')
+    const warnDays = parseThreshold(flags.warn, '--warn') / DAY_MS
     const [{ gatherCaInput }, { caReport }, render] = await Promise.all([import('../../cluster/gather/ca.js'), import('../../mesh/ca-report.js'), import('../cluster/render.js')])
     this.renderers = render
     const reader = await openReader({ ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context !== undefined ? { context: flags.context } : {}), 'request-timeout': flags['request-timeout'] })
-    const input = await gatherCaInput(reader, { istioNamespace: flags['istio-namespace'], linkerdNamespace: flags['linkerd-namespace'], certManagerNamespace: flags['cert-manager-namespace'], warnDays })
+    const input = await gatherCaInput(reader, { istioNamespace: flags['istio-namespace'], linkerdNamespace: flags['linkerd-namespace'], certManagerNamespace: flags['cert-manager-namespace'], warnDays, ...(flags['trust-namespace'] !== undefined ? { trustNamespace: flags['trust-namespace'] } : {}) })
     return caReport(input, this.at)
   }
 

@@ -22,7 +22,7 @@ SRC and DST are NAME (a pod), pod/NAME, deploy/NAME or svc/NAME, optionally pref
 Certificates and trust bundles are read from the proxies themselves (Envoy admin config dump, Linkerd's TLS handshake) through port-forward.
 The number of API requests does not depend on the size of the cluster.
 
-Exit status: 0 every check passed (warnings allowed), 1 a check failed, 2 bad usage or input, 3 the cluster could not be read.
+Exit status: 0 every check that decides the verdict ran and none failed (warnings allowed), 1 a check failed, 2 bad usage or input, 3 the cluster could not be read — or checks that decide the verdict could not run because the cluster or a proxy could not be read (listed first, with why).
 The first failing check's fix is printed last.`
 
   static override examples = [
@@ -72,7 +72,7 @@ The first failing check's fix is printed last.`
     return this.renderer!.renderDiagnoseTable(result, this.style)
   }
 
-  protected override failed(result: DiagnoseResult): boolean {
-    return result.summary.exitCode !== 0
+  protected override exitStatus(result: DiagnoseResult): number {
+    return result.summary.exitCode
   }
 }

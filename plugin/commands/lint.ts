@@ -1,42 +1,11 @@
 // `kubectl meshcert lint`: run the admission policy over manifests offline, so what the webhook would
 // deny is caught in CI before `kubectl apply`. Reads files, directories (recursively: *.yaml, *.yml,
 // *.json) or stdin, and the policies (--policy, else the default policy); policies/lint.ts judges.
-import { readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { Flags } from '@oclif/core'
-import type { LintFile, LintReport, MeshCertPolicy } from '../../policies/index.js'
+import type { LintFile, LintReport } from '../../policies/index.js'
 import { MeshcertError } from '../../core/errors.js'
 import { MeshcertCommand } from '../base.js'
-import { readInput } from '../input.js'
-
-const MANIFEST = /\.(ya?ml|json)$/i
-
-async function collect(path: string, flag: string): Promise<LintFile[]> {
-  if (path === '-') {
-    const input = await readInput('-', flag)
-    return [{ path: '-', text: Buffer.from(input.data).toString('utf8') }]
-  }
-  let info
-  try {
-    info = await stat(path)
-  } catch {
-    // readInput words the error (no such file, permission denied) with a hint.
-    const input = await readInput(path, flag)
-    return [{ path, text: Buffer.from(input.data).toString('utf8') }]
-  }
-  if (!info.isDirectory()) {
-    const input = await readInput(path, flag)
-    return [{ path, text: Buffer.from(input.data).toString('utf8') }]
-  }
-  const entries = (await readdir(path, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))
-  const files: LintFile[] = []
-  for (const entry of entries) {
-    const child = join(path, entry.name)
-    if (entry.isDirectory()) files.push(...(await collect(child, flag)))
-    else if (MANIFEST.test(entry.name)) files.push(...(await collect(child, flag)))
-  }
-  return files
-}
+import { collectFiles, readPolicyFiles } from '../input.js'
 
 export default class Lint extends MeshcertCommand<typeof Lint, LintReport> {
   static override summary = 'Judge manifests with the admission policy offline, as the meshcert webhook would.'
@@ -82,23 +51,14 @@ Exit status: 0 nothing would be denied, 1 something would be denied, 2 bad input
     if (sources.filter((s) => s === '-').length > 1) {
       throw new MeshcertError('ERR_MESHCERT_USAGE', 'stdin can be read once: -f - is given twice', 'give -f - only once')
     }
-    const { defaultPolicy, lintDocuments, parsePolicies, renderLintReport } = await import('../../policies/index.js')
+    const { defaultPolicy, lintDocuments, renderLintReport } = await import('../../policies/index.js')
     this.renderLint = renderLintReport
     const files: LintFile[] = []
-    for (const source of sources) files.push(...(await collect(source, '-f')))
+    for (const source of sources) files.push(...(await collectFiles(source, '-f')))
     if (files.length === 0) {
       throw new MeshcertError('ERR_MESHCERT_INPUT', `-f ${sources.join(', ')}: no *.yaml, *.yml or *.json files found`, 'point -f at a manifest file or a directory that holds some')
     }
-    let policies: MeshCertPolicy[] = [defaultPolicy]
-    if (this.flags.policy?.length) {
-      policies = []
-      for (const source of this.flags.policy) {
-        for (const file of await collect(source, '--policy')) policies.push(...parsePolicies(file.text, `--policy ${file.path}`))
-      }
-      if (policies.length === 0) {
-        throw new MeshcertError('ERR_MESHCERT_POLICY', `--policy ${this.flags.policy.join(', ')}: no MeshCertPolicy found`, 'give a file with at least one MeshCertPolicy (see manifests/policy-default.yaml)')
-      }
-    }
+    const policies = this.flags.policy?.length ? await readPolicyFiles(this.flags.policy) : [defaultPolicy]
     return lintDocuments(files, policies, this.at, { defaultNamespace: this.flags.namespace })
   }
 

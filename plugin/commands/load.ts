@@ -61,6 +61,7 @@ Exit status: 0 within limits, 1 a limit is exceeded or a signer has no replica, 
     } catch (err) {
       throw new MeshcertError('ERR_MESHCERT_DURATION', `--ttl ${JSON.stringify(f.ttl)} is not a Go duration`, 'give the workload certificate lifetime, e.g. --ttl 24h or --ttl 1h30m', { cause: err })
     }
+    if (!(ttlMs > 0)) throw new MeshcertError('ERR_MESHCERT_DURATION', `--ttl ${JSON.stringify(f.ttl)} is not a positive duration`, 'give the workload certificate lifetime, e.g. --ttl 24h or --ttl 1h30m')
     const rotateAt = parseFraction(f['rotate-at'], '--rotate-at')
     const csr = f['csr-max-per-second']
     if (f.workloads !== undefined) {

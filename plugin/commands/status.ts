@@ -43,6 +43,7 @@ Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 c
     warn: Flags.string({ summary: 'Warn when a leaf certificate expires within this time (days or a Go duration).', helpValue: 'DURATION', default: '30d' }),
     'warn-ca': Flags.string({ summary: 'Warn when CA material (roots, intermediates, issuers) expires within this time.', helpValue: 'DURATION', default: '60d' }),
     'all-secrets': Flags.boolean({ summary: 'Also list kubernetes.io/tls Secrets that no Certificate or Gateway names.', default: false }),
+    'trust-namespace': Flags.string({ summary: "trust-manager's trust namespace, where its bundles' sources live.", default: 'cert-manager', helpGroup: 'CLUSTER' }),
     workloads: Flags.boolean({ summary: "Also read meshed pods' workload certificates from their proxies (port-forward to the admin port)." }),
     // No oclif defaults on these three: dependsOn treats a defaulted flag as given.
     sample: Flags.integer({ summary: 'With --workloads: pods read per Deployment (or other owner); 0 reads every pod. [default: 1]', dependsOn: ['workloads'] }),
@@ -59,7 +60,7 @@ Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 c
     if (workloads && (workloads.concurrency < 1 || workloads.concurrency > 64)) throw new MeshcertError('ERR_MESHCERT_USAGE', `--proxy-concurrency ${workloads.concurrency} is outside 1-64`, 'e.g. --proxy-concurrency 8')
     const reader = await openReader(this.flags)
     const namespace = this.flags['all-namespaces'] ? undefined : reader.namespace
-    const { report } = await collectStatus(reader, { ...(namespace !== undefined ? { namespace } : {}), now: this.at, thresholds, allSecrets: this.flags['all-secrets'], pageSize: this.flags['page-size'], ...(workloads ? { workloads } : {}) })
+    const { report } = await collectStatus(reader, { ...(namespace !== undefined ? { namespace } : {}), now: this.at, thresholds, allSecrets: this.flags['all-secrets'], trustNamespace: this.flags['trust-namespace'], pageSize: this.flags['page-size'], ...(workloads ? { workloads } : {}), onProgress: this.progress.update })
     return report
   }
 

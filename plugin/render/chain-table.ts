@@ -37,7 +37,7 @@ function rowCells(row: ChainRow, style: Style): string[] {
     row.serialNumber ?? '',
     row.notAfter ?? '',
     row.notBefore ?? '',
-    row.identity ?? '',
+    row.identityProblem ? style.red(`${row.identity}: ${row.identityProblem}`) : (row.identity ?? ''),
     row.issuer ?? '',
     row.key ?? '',
     usedCell,
@@ -53,6 +53,8 @@ function rootsPhrase(chain: ChainResult): string {
       return `against the trust bundle ${chain.roots.from.join(', ')} (${count})`
     case 'config-dump':
       return `against the dump's ${chain.roots.from.join(', ')} (${count})`
+    case 'namespace':
+      return `against the namespace's roots in ${chain.roots.from.join(', ')} (${count})`
     case 'self-signed-in-input':
       return `against its own self-signed certificate(s) (${count}; no trust bundle given)`
     case 'none':
@@ -69,11 +71,17 @@ function findingLines(f: Finding, style: Style): string[] {
   return lines
 }
 
+/** `, by the RFC 5280 profile (--strict), for TLS server use` — only what differs from the defaults. */
+function profilePhrase(report: ChainReport): string {
+  const parts = [report.profile.strict ? 'by the RFC 5280 profile (--strict)' : '', report.profile.purpose !== 'any' ? `for TLS ${report.profile.purpose} use` : ''].filter(Boolean)
+  return parts.length ? `, ${parts.join(', ')}` : ''
+}
+
 export function renderChainTable(report: ChainReport, style: Style): string {
   const out: string[] = [renderTable(CHAIN_COLUMNS, report.rows.map((r) => rowCells(r, style)), { gap: 3 })]
   for (const chain of report.chains) {
     const verdict = chain.verification.valid ? style.green('verifies') : style.red('does NOT verify')
-    out.push(`${style.bold(chain.name)}: chain ${verdict} at ${report.at} ${rootsPhrase(chain)}.\n`)
+    out.push(`${style.bold(chain.name)}: chain ${verdict} at ${report.at} ${rootsPhrase(chain)}${profilePhrase(report)}.\n`)
   }
   // The same certificate in several secrets (Consul inlines its leaf in every TLS context) fails
   // the same way in each: list each distinct finding once.

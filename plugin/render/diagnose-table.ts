@@ -2,8 +2,8 @@
 // (ID, STATUS, CHECK = the passing condition, DETAIL = what was seen), the counts, and — when a
 // check failed — the first failure's fix as the very last line, so it is what the user reads.
 // authz: the decision, what decided it, and every rule that was considered.
-import type { AuthzDecision } from '../../mesh/authz/index.js'
-import { checkDefinition } from '../../mesh/diagnose/index.js'
+import { decidedByText, type AuthzDecision } from '../../mesh/authz/index.js'
+import { checkDefinition, unreadLines } from '../../mesh/diagnose/index.js'
 import type { Finding } from '../../core/finding.js'
 import type { DiagnoseResult, WorkloadSummary } from '../../cluster/diagnose/diagnosis.js'
 import { renderTable, type Style } from '../output.js'
@@ -22,6 +22,8 @@ function who(w: WorkloadSummary): string {
 export function renderDiagnoseTable(r: DiagnoseResult, style: Style): string {
   const request = [r.request.method, r.request.path].filter(Boolean).join(' ')
   const head = [
+    // What could not be read comes first: without it, the rest is not a verdict.
+    ...unreadLines(r.summary).map((l) => style.yellow(l)),
     `SRC  ${who(r.source)}`,
     `DST  ${who(r.destination)} port ${r.destination.port} [${r.destination.portFrom}]${r.destination.service ? ` behind Service ${r.destination.service}` : ''}`,
     `Judged at ${r.at}${request ? `, request ${request}` : ''}`,
@@ -49,7 +51,10 @@ export function renderDiagnoseTable(r: DiagnoseResult, style: Style): string {
 export interface AuthzResult {
   at: string
   mesh: string
-  source: { pod?: string; principal?: string; namespace?: string }
+  /** `identity`: where the principal comes from — SRC's certificate, `--principal`, assumed (the certificate could not be read), or none (no proxy, no identity). */
+  source: { pod?: string; principal?: string; namespace?: string; identity: 'certificate' | 'principal' | 'assumed' | 'none' }
+  /** Why the decision is not certain (exit 3): what could not be read. */
+  incomplete?: string
   destination: { namespace: string; pod: string; port: number; service?: string }
   request: { method?: string; path?: string; headers?: Record<string, string> }
   decision: AuthzDecision
@@ -58,13 +63,13 @@ export interface AuthzResult {
 
 export function renderAuthzTable(r: AuthzResult, style: Style): string {
   const d = r.decision
-  const by = d.decidedBy ? `${d.decidedBy.kind} ${d.decidedBy.policy}${d.decidedBy.ruleIndex === undefined ? '' : ` rule ${d.decidedBy.ruleIndex}`}` : `the ${d.mesh} default`
-  const src = r.source.pod ? `${r.source.pod}${r.source.principal ? ` (${r.source.principal})` : ''}` : r.source.principal ?? '(no identity)'
+  const src = r.source.pod ? `${r.source.pod} (${r.source.principal ? `${r.source.principal}${r.source.identity === 'assumed' ? ', assumed' : ''}` : 'no identity: no proxy'})` : r.source.principal ?? '(no identity)'
   const req = [r.request.method, r.request.path].filter(Boolean).join(' ')
   const verdict = d.decision === 'ALLOW' ? style.green(style.bold('ALLOW')) : style.red(style.bold('DENY'))
   const lines = [
+    ...(r.incomplete ? [style.yellow(`Incomplete: ${r.incomplete} (exit 3)`)] : []),
     `${verdict}  ${src} → ${r.destination.namespace}/${r.destination.pod}:${r.destination.port}${req ? ` ${req}` : ''}${r.request.headers ? ` ${Object.entries(r.request.headers).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`,
-    `Decided by: ${by}`,
+    `Decided by: ${decidedByText(d)}`,
     `Why: ${d.summary}`,
     '',
   ]

@@ -1,9 +1,12 @@
 // Checks shared by Certificate and CertificateRequest: duration bounds, issuer allowlist, private
-// key, CA flag and SPIFFE URI SANs. Each returns findings; none throws.
+// key, CA flag, SPIFFE URI SANs and whether what will be issued is a valid X509-SVID. Each returns
+// findings; none throws.
 import { formatGoDuration, parseGoDuration } from '../../pki/duration.js'
 import { spiffeIdReason } from '../../pki/spiffe.js'
+import { KEY_USAGE_BITS } from '../../pki/oids.js'
+import { judgeSvid, spiffeUris } from '../../pki/svid.js'
 import type { IssuerPattern, PolicyFinding, RuleContext } from '../types.js'
-import { globMatch, isObject, listText, show, trustDomains, unjudgeable, violation } from './common.js'
+import { globMatch, isObject, listText, optionalArray, show, trustDomains, unjudgeable, violation } from './common.js'
 
 /** Go-format a duration for messages, as the user would write it (`2160h`, not `2160h0m0s`). */
 export function goShort(ms: number): string {
@@ -225,4 +228,93 @@ export function checkUris(ctx: RuleContext, prefix: string, field: string, uris:
     }
   })
   return findings
+}
+
+// cert-manager pkg/api/util/usages.go KeyUsageType / ExtKeyUsageType: spec.usages as the bits and
+// purposes of the issued certificate.
+const KEY_USAGES: Readonly<Record<string, string>> = {
+  signing: 'digitalSignature',
+  'digital signature': 'digitalSignature',
+  'content commitment': 'nonRepudiation',
+  'key encipherment': 'keyEncipherment',
+  'key agreement': 'keyAgreement',
+  'data encipherment': 'dataEncipherment',
+  'cert sign': 'keyCertSign',
+  'crl sign': 'cRLSign',
+  'encipher only': 'encipherOnly',
+  'decipher only': 'decipherOnly',
+}
+const EXT_KEY_USAGES: Readonly<Record<string, string>> = {
+  any: 'anyExtendedKeyUsage',
+  'server auth': 'serverAuth',
+  'client auth': 'clientAuth',
+  'code signing': 'codeSigning',
+  'email protection': 'emailProtection',
+  's/mime': 'emailProtection',
+  'ipsec end system': 'ipsecEndSystem',
+  'ipsec tunnel': 'ipsecTunnel',
+  'ipsec user': 'ipsecUser',
+  timestamping: 'timeStamping',
+  'ocsp signing': 'OCSPSigning',
+  'microsoft sgc': 'microsoftSGC',
+  'netscape sgc': 'netscapeSGC',
+}
+// cert-manager apis/certmanager/v1 DefaultKeyUsages, used when spec.usages is empty.
+const DEFAULT_USAGES = ['digital signature', 'key encipherment']
+
+/**
+ * The keyUsage and extendedKeyUsage cert-manager issues for spec.usages and spec.isCA (pkg/util/pki
+ * KeyUsagesForCertificateOrCertificateRequest: a CA gets cert sign as well), or the first usage it
+ * does not know.
+ */
+export function issuedUsages(usages: readonly unknown[] | undefined, isCA: boolean): { keyUsage: string[]; extKeyUsage: string[] } | { unknown: unknown } {
+  const keyUsage = new Set<string>(isCA ? ['keyCertSign'] : [])
+  const extKeyUsage: string[] = []
+  for (const u of usages?.length ? usages : DEFAULT_USAGES) {
+    const ku = typeof u === 'string' ? KEY_USAGES[u] : undefined
+    const eku = typeof u === 'string' ? EXT_KEY_USAGES[u] : undefined
+    if (ku) keyUsage.add(ku)
+    else if (eku) extKeyUsage.push(eku)
+    else return { unknown: u }
+  }
+  return { keyUsage: KEY_USAGE_BITS.filter((bit) => keyUsage.has(bit)), extKeyUsage }
+}
+
+export interface SvidRequest {
+  uris: readonly unknown[]
+  isCA: boolean
+  /** spec.usages as written (validated here). */
+  usages: unknown
+  /** Field paths for messages. */
+  fields: { uris: string; isCA: string }
+}
+
+/**
+ * A request for a certificate with a spiffe:// URI SAN asks for an X509-SVID: judged by the same
+ * X509-SVID rules (pki/svid.ts) that `chain`, `diagnose` and `status` apply to issued certificates.
+ */
+export function checkSvid(ctx: RuleContext, prefix: string, request: SvidRequest): PolicyFinding[] {
+  if (!ctx.policy.spec.certificates) return []
+  const rule = `${prefix}-svid`
+  const uris = request.uris.filter((u): u is string => typeof u === 'string')
+  const usages = optionalArray(request.usages)
+  if (usages === 'invalid') return spiffeUris(uris).length ? [unjudgeable(ctx, rule, 'spec.usages', request.usages, 'a list of cert-manager key usages')] : []
+  const issued = issuedUsages(usages, request.isCA)
+  if ('unknown' in issued) return spiffeUris(uris).length ? [unjudgeable(ctx, rule, 'spec.usages', issued.unknown, 'cert-manager key usages such as "digital signature", "server auth"')] : []
+  // Go's x509.CreateCertificate, which cert-manager issues with, writes keyUsage critical and only when some bit is set.
+  const judged = judgeSvid({ label: 'the certificate it asks for', uris, isCA: request.isCA, ...(issued.keyUsage.length ? { keyUsage: issued.keyUsage, keyUsageCritical: true } : {}), extKeyUsage: issued.extKeyUsage })
+  if (!judged) return []
+  const fieldOf: Record<string, { field: string; value: unknown; fix: string }> = {
+    'svid.uri-san': { field: request.fields.uris, value: uris, fix: `request exactly one URI SAN, the workload's SPIFFE ID, in ${request.fields.uris}` },
+    'svid.spiffe-id': { field: request.fields.uris, value: uris, fix: `write ${request.fields.uris} as spiffe://${trustDomains(ctx.policy)[0]}/ns/<namespace>/sa/<service-account>` },
+    'svid.leaf-not-ca': { field: request.fields.isCA, value: true, fix: `remove ${request.fields.isCA}: an SVID is a leaf` },
+    'svid.key-usage': { field: 'spec.usages', value: request.usages ?? DEFAULT_USAGES, fix: 'set spec.usages to [digital signature, key encipherment, server auth, client auth], without cert sign or crl sign' },
+    'svid.ext-key-usage': { field: 'spec.usages', value: request.usages ?? DEFAULT_USAGES, fix: 'list both server auth and client auth in spec.usages (or neither)' },
+  }
+  return judged.findings
+    .filter((f) => f.status === 'fail')
+    .map((f) => {
+      const where = fieldOf[f.check]!
+      return violation(ctx, { rule, field: where.field, value: where.value, limit: 'an X509-SVID (spiffe/spiffe standards/X509-SVID.md)', seen: f.message, allows: 'a spiffe:// URI SAN only on a valid X509-SVID', fix: where.fix, ...(f.reason ? { reason: f.reason } : {}) })
+    })
 }

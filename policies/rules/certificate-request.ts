@@ -1,16 +1,17 @@
 // cert-manager CertificateRequest: what istio-csr (and cert-manager itself) creates for every
 // workload. The CSR in spec.request is decoded and judged for what it really asks for — key, URI
-// SANs, CA flag — together with spec.duration, spec.isCA and spec.issuerRef.
+// SANs, CA flag — together with spec.duration, spec.isCA, spec.issuerRef, and spec.usages where the
+// CSR asks for a SPIFFE ID (then what will be issued must be a valid X509-SVID).
 import { decodeCsr, type CsrFacts } from '../../pki/csr.js'
 import type { PolicyFinding, Rule } from '../types.js'
-import { checkCA, checkDuration, checkIssuerRef, checkKey, checkUris } from './cert-checks.js'
+import { checkCA, checkDuration, checkIssuerRef, checkKey, checkSvid, checkUris } from './cert-checks.js'
 import { isObject, unjudgeable } from './common.js'
 
 const PREFIX = 'certificaterequest'
 
 export const certificateRequestRule: Rule = {
   id: PREFIX,
-  description: 'cert-manager CertificateRequest: the decoded CSR (key, URI SANs, CA flag), duration and issuer',
+  description: 'cert-manager CertificateRequest: the decoded CSR (key, URI SANs, CA flag), duration, issuer and X509-SVID',
   kinds: [{ group: 'cert-manager.io', kind: 'CertificateRequest' }],
   appliesTo: (policy) => policy.spec.certificates !== undefined,
   evaluate(object, ctx) {
@@ -43,6 +44,8 @@ export const certificateRequestRule: Rule = {
     }
     const caField = spec.isCA === true ? 'spec.isCA' : 'spec.request (CSR basicConstraints)'
     findings.push(...checkCA(ctx, PREFIX, caField, isCA))
+    // cert-manager issues the CSR's names with the request's spec.usages and spec.isCA.
+    if (csr) findings.push(...checkSvid(ctx, PREFIX, { uris: csr.sans.uri, isCA, usages: spec.usages, fields: { uris: 'spec.request (CSR URI SANs)', isCA: caField } }))
     return findings
   },
 }

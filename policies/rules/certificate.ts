@@ -4,7 +4,7 @@
 import { parseGoDuration } from '../../pki/duration.js'
 import { CERT_MANAGER_DEFAULT_DURATION } from '../defaults.js'
 import type { PolicyFinding, Rule, RuleContext } from '../types.js'
-import { checkCA, checkDuration, checkIssuerRef, checkKey, checkUris } from './cert-checks.js'
+import { checkCA, checkDuration, checkIssuerRef, checkKey, checkSvid, checkUris } from './cert-checks.js'
 import { get, isObject, optionalArray, unjudgeable, violation, type Obj } from './common.js'
 
 const PREFIX = 'certificate'
@@ -126,7 +126,7 @@ function checkPrivateKey(ctx: RuleContext, spec: Obj): PolicyFinding[] {
 
 export const certificateRule: Rule = {
   id: PREFIX,
-  description: 'cert-manager Certificate: duration, renewBefore, issuer, private key, rotation policy, isCA, SPIFFE URIs',
+  description: 'cert-manager Certificate: duration, renewBefore, issuer, private key, rotation policy, isCA, SPIFFE URIs, X509-SVID',
   kinds: [{ group: 'cert-manager.io', kind: 'Certificate' }],
   appliesTo: (policy) => policy.spec.certificates !== undefined,
   evaluate(object, ctx) {
@@ -144,7 +144,10 @@ export const certificateRule: Rule = {
     findings.push(...checkCA(ctx, PREFIX, 'spec.isCA', ca))
     const uris = optionalArray(get(object, 'spec.uris'))
     if (uris === 'invalid') findings.push(unjudgeable(ctx, `${PREFIX}-uris`, 'spec.uris', spec.uris, 'a list of URIs'))
-    else if (uris) findings.push(...checkUris(ctx, PREFIX, 'spec.uris', uris))
+    else if (uris) {
+      findings.push(...checkUris(ctx, PREFIX, 'spec.uris', uris))
+      findings.push(...checkSvid(ctx, PREFIX, { uris, isCA: ca, usages: spec.usages, fields: { uris: 'spec.uris', isCA: 'spec.isCA' } }))
+    }
     return findings
   },
 }

@@ -9,8 +9,9 @@ export function isObject(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** Render a value for a message: strings bare, others as JSON, long ones cut. */
+/** Render a value for a message: strings bare (quoted when empty or padded), others as JSON, long ones cut. */
 export function show(value: unknown): string {
+  if (typeof value === 'string' && (value === '' || value.trim() !== value)) return JSON.stringify(value)
   const text = typeof value === 'string' ? value : JSON.stringify(value)
   if (text === undefined) return String(value)
   return text.length > 120 ? `${text.slice(0, 117)}...` : text
@@ -50,14 +51,17 @@ export function violation(ctx: RuleContext, v: Violation): PolicyFinding {
   }
 }
 
-/** A field the rule cannot judge (wrong type, unparseable): decided by the policy's onUnjudgeable. */
-export function unjudgeable(ctx: RuleContext, rule: string, field: string, value: unknown, expected: string, fix?: string): PolicyFinding {
+/**
+ * A field the rule cannot judge (wrong type, unparseable, read differently by the releases in use):
+ * decided by the policy's onUnjudgeable. `why` says what makes it unjudgeable, when more is known.
+ */
+export function unjudgeable(ctx: RuleContext, rule: string, field: string, value: unknown, expected: string, fix?: string, why?: string): PolicyFinding {
   return {
     check: rule,
     status: 'fail',
     subject: ctx.subject,
     message: `${field} is ${show(value)}, which cannot be judged: expected ${expected}`,
-    reason: 'the policy cannot judge a malformed field, so its onUnjudgeable setting decides',
+    reason: why ? `${why}, so the policy's onUnjudgeable setting decides` : 'the policy cannot judge a malformed field, so its onUnjudgeable setting decides',
     fix: fix ?? `set ${field} to ${expected}`,
     policy: ctx.policy.metadata.name,
     rule,

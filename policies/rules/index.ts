@@ -22,11 +22,20 @@ export const rules: readonly Rule[] = [
   workloadInjectionRule,
 ]
 
-/** Rules that judge objects of this group/version/kind. */
-export function rulesFor(gvk: GroupVersionKind): Rule[] {
-  return rules.filter((rule) =>
-    rule.kinds.some((k) => k.group === gvk.group && k.kind === gvk.kind && (!k.versions || k.versions.includes(gvk.version))),
-  )
+const byKind = new Map<string, readonly Rule[]>()
+
+/** Rules that judge objects of this group/version/kind (the same frozen array for every call: do not modify it). */
+export function rulesFor(gvk: GroupVersionKind): readonly Rule[] {
+  // Every review asks this; the answer only depends on the kind, and the kinds a cluster sends are few.
+  const key = `${gvk.group}/${gvk.version}/${gvk.kind}`
+  let found = byKind.get(key)
+  if (!found) {
+    found = Object.freeze(rules.filter((rule) => rule.kinds.some((k) => k.group === gvk.group && k.kind === gvk.kind && (!k.versions || k.versions.includes(gvk.version)))))
+    // Bounded: a review's kind comes from the request, so a stream of made-up kinds must not grow this forever.
+    if (byKind.size >= 1024) byKind.clear()
+    byKind.set(key, found)
+  }
+  return found
 }
 
 /** Every kind some rule judges: what the ValidatingWebhookConfiguration must send. */

@@ -1,188 +1,97 @@
-// Annotations and labels that switch the mesh sidecar off, or let traffic bypass it (and so bypass
-// mTLS), on Pods and on the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs
-// and CronJobs; and Namespace labels that switch injection off. Ports in spec.mtls.exemptPorts may
-// bypass the proxy (health checks, metrics scraped from outside the mesh).
+// Pods and the pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and
+// CronJobs that the meshes leave without a proxy, or whose traffic skips it (and so skips mTLS);
+// Namespaces that do either to every pod in them. Every switch is read by mesh/injection exactly
+// as the mesh's own code reads it (the upstream function is named there and in docs/policy.md);
+// this rule only weighs the readings against the policy. Ports in spec.mtls.exemptPorts, and the
+// ports the proxy itself listens on, may bypass it.
+import { rangeText, readingField, readNamespaceSwitches, readPodSwitches, type PortRange, type SwitchReading } from '../../mesh/injection/index.js'
 import type { PolicyFinding, Rule, RuleContext } from '../types.js'
-import { exemptPorts, get, isObject, listText, show, unjudgeable, violation, type Obj } from './common.js'
+import { exemptPorts, get, isObject, listText, show, unjudgeable, violation } from './common.js'
 
-const RULE_DISABLED = 'workload-injection-disabled'
-const RULE_BYPASS = 'workload-mtls-bypass'
-const RULE_NAMESPACE = 'namespace-injection-disabled'
+const RULES = {
+  workload: { injection: 'workload-injection-disabled', capture: 'workload-mtls-bypass' },
+  namespace: { injection: 'namespace-injection-disabled', capture: 'namespace-mtls-bypass' },
+} as const
 
-/** Key -> the value that switches injection off. */
-const DISABLING: Array<{ key: string; off: string; where: 'label' | 'annotation' | 'either'; mesh: string }> = [
-  { key: 'sidecar.istio.io/inject', off: 'false', where: 'either', mesh: 'Istio' },
-  { key: 'linkerd.io/inject', off: 'disabled', where: 'annotation', mesh: 'Linkerd' },
-  { key: 'consul.hashicorp.com/connect-inject', off: 'false', where: 'annotation', mesh: 'Consul' },
-]
-
-const PORT_BYPASS = [
-  'traffic.sidecar.istio.io/excludeInboundPorts',
-  'traffic.sidecar.istio.io/excludeOutboundPorts',
-  'config.linkerd.io/skip-inbound-ports',
-  'config.linkerd.io/skip-outbound-ports',
-  'consul.hashicorp.com/transparent-proxy-exclude-inbound-ports',
-  'consul.hashicorp.com/transparent-proxy-exclude-outbound-ports',
-]
-
-const RANGE_BYPASS = [
-  'traffic.sidecar.istio.io/excludeOutboundIPRanges',
-  'consul.hashicorp.com/transparent-proxy-exclude-outbound-cidrs',
-]
-
-const NAMESPACE_DISABLING: Array<{ key: string; off: string; where: 'label' | 'annotation' }> = [
-  { key: 'istio-injection', off: 'disabled', where: 'label' },
-  { key: 'linkerd.io/inject', off: 'disabled', where: 'annotation' },
-  { key: 'consul.hashicorp.com/connect-inject', off: 'false', where: 'label' },
-]
-
-/** Where each workload kind keeps its pod template metadata. */
+/** Where each workload kind keeps its pod template ('' = the Pod itself). */
 const TEMPLATE_PATH: Record<string, string> = {
-  Pod: 'metadata',
-  Deployment: 'spec.template.metadata',
-  StatefulSet: 'spec.template.metadata',
-  DaemonSet: 'spec.template.metadata',
-  ReplicaSet: 'spec.template.metadata',
-  Job: 'spec.template.metadata',
-  CronJob: 'spec.jobTemplate.spec.template.metadata',
+  Pod: '',
+  Deployment: 'spec.template',
+  StatefulSet: 'spec.template',
+  DaemonSet: 'spec.template',
+  ReplicaSet: 'spec.template',
+  Job: 'spec.template',
+  CronJob: 'spec.jobTemplate.spec.template',
 }
 
-/** Ports named by a bypass annotation: `8080,9090`, Linkerd ranges `4000-4010`, or `*` (every port). */
-export function parsePortList(value: string): { ports: Array<[number, number]>; all: boolean } | undefined {
-  const ports: Array<[number, number]> = []
-  let all = false
-  for (const raw of value.split(',')) {
-    const part = raw.trim()
-    if (part === '') continue
-    if (part === '*') {
-      all = true
-      continue
-    }
-    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part)
-    if (!m) return undefined
-    const lo = Number(m[1])
-    const hi = m[2] === undefined ? lo : Number(m[2])
-    if (lo < 1 || hi > 65535 || hi < lo) return undefined
-    ports.push([lo, hi])
-  }
-  return { ports, all }
+const REASON = {
+  injection: 'without a proxy the workload has no mesh identity and talks plaintext',
+  capture: 'traffic that skips the proxy has no mTLS and no authorization',
 }
 
-function stringMap(value: unknown): Record<string, unknown> {
-  return isObject(value) ? value : {}
+/** Switch values in messages: strings quoted, so that an empty or padded value shows. */
+function quote(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : show(value)
 }
 
-function judgeTemplate(ctx: RuleContext, meta: Obj, base: string): PolicyFinding[] {
-  const findings: PolicyFinding[] = []
-  const labels = stringMap(meta.labels)
-  const annotations = stringMap(meta.annotations)
-  for (const d of DISABLING) {
-    const places: Array<['labels' | 'annotations', Record<string, unknown>]> = []
-    if (d.where !== 'annotation') places.push(['labels', labels])
-    if (d.where !== 'label') places.push(['annotations', annotations])
-    for (const [place, map] of places) {
-      const value = map[d.key]
-      if (value === undefined) continue
-      const field = `${base}.${place}["${d.key}"]`
-      if (String(value) === d.off) {
-        findings.push(
-          violation(ctx, {
-            rule: RULE_DISABLED,
-            field,
-            value,
-            limit: 'injection enabled',
-            seen: `${field} is "${String(value)}" (the ${d.mesh} proxy is not injected)`,
-            allows: 'meshed workloads only',
-            fix: `remove ${place.slice(0, -1)} ${d.key}`,
-            reason: 'without a proxy the workload has no mesh identity and talks plaintext',
-          }),
-        )
-      }
-    }
+/** The ranges not wholly made of allowed ports. */
+function offending(ranges: readonly PortRange[], allowed: ReadonlySet<number>): PortRange[] {
+  return ranges.filter((r) => {
+    if (r.hi - r.lo + 1 > allowed.size) return true
+    for (let p = r.lo; p <= r.hi; p++) if (!allowed.has(p)) return true
+    return false
+  })
+}
+
+function judge(ctx: RuleContext, reading: SwitchReading, scope: 'workload' | 'namespace', base: { metadata: string; spec: string }): PolicyFinding | undefined {
+  const rule = RULES[scope][reading.family]
+  const field = readingField(reading, base)
+  const { verdict, value } = reading
+  const origin = `upstream: ${reading.upstream}`
+  const excluded = `, or exclude the namespace in the policy's spec.namespaces.exclude`
+  if (verdict.kind === 'unreadable') {
+    return unjudgeable(ctx, rule, field, value, verdict.expected, verdict.fix, `${verdict.meaning} (${origin})`)
   }
   const exempt = exemptPorts(ctx.policy)
-  for (const key of PORT_BYPASS) {
-    const value = annotations[key]
-    if (value === undefined) continue
-    const field = `${base}.annotations["${key}"]`
-    if (typeof value !== 'string') {
-      findings.push(unjudgeable(ctx, RULE_BYPASS, field, value, 'a comma-separated list of ports'))
-      continue
-    }
-    const parsed = parsePortList(value)
-    if (!parsed) {
-      findings.push(unjudgeable(ctx, RULE_BYPASS, field, value, 'a comma-separated list of ports (1-65535) or ranges'))
-      continue
-    }
-    const offending: string[] = parsed.all ? ['*'] : []
-    for (const [lo, hi] of parsed.ports) {
-      if (hi - lo > 65535) continue
-      let allExempt = true
-      for (let p = lo; p <= hi && allExempt; p++) allExempt = exempt.has(p)
-      if (!allExempt) offending.push(lo === hi ? String(lo) : `${lo}-${hi}`)
-    }
-    if (offending.length) {
-      findings.push(
-        violation(ctx, {
-          rule: RULE_BYPASS,
-          field,
-          value,
-          limit: [...exempt].sort((a, b) => a - b),
-          seen: `${field} lets port${offending.length > 1 ? 's' : ''} ${offending.join(', ')} bypass the proxy`,
-          allows: `only exempt ports to bypass mTLS (${exempt.size ? [...exempt].sort((a, b) => a - b).join(', ') : 'none'})`,
-          fix: `remove ${offending.join(', ')} from ${key}, or list them in the policy's spec.mtls.exemptPorts`,
-          reason: 'traffic on these ports skips the proxy: no mTLS, no authorization',
-        }),
-      )
-    }
+  const exemptText = [...exempt].sort((a, b) => a - b)
+  const allows =
+    scope === 'namespace'
+      ? `${reading.family === 'injection' ? 'injection switched off' : 'traffic past the proxy'} only in excluded namespaces (${listText(ctx.policy.spec.namespaces?.exclude ?? [])})`
+      : reading.family === 'injection'
+        ? 'meshed workloads only'
+        : `only exempt ports to bypass mTLS (${exemptText.length ? exemptText.join(', ') : 'none'})`
+  if (verdict.kind === 'off') {
+    return violation(ctx, {
+      rule,
+      field,
+      value,
+      limit: reading.family === 'injection' ? 'injection enabled' : 'all traffic through the proxy',
+      seen: `${field} is ${quote(value)} (${verdict.meaning})`,
+      allows,
+      fix: scope === 'namespace' ? `${verdict.fix}${excluded}` : verdict.fix,
+      reason: `${REASON[reading.family]} (${origin})`,
+    })
   }
-  for (const key of RANGE_BYPASS) {
-    const value = annotations[key]
-    if (value === undefined || value === '') continue
-    const field = `${base}.annotations["${key}"]`
-    findings.push(
-      violation(ctx, {
-        rule: RULE_BYPASS,
-        field,
-        value,
-        limit: 'no excluded ranges',
-        seen: `${field} is ${show(value)} (traffic to these addresses bypasses the proxy)`,
-        allows: 'no outbound traffic bypassing the proxy',
-        fix: `remove ${key}; reach external addresses through a ServiceEntry or an egress gateway`,
-        reason: 'outbound traffic to these ranges skips the proxy: no mTLS, even to in-mesh pods in them',
-      }),
-    )
-  }
-  return findings
-}
-
-function judgeNamespace(ctx: RuleContext, object: Obj): PolicyFinding[] {
-  const meta = stringMap(object.metadata)
-  const findings: PolicyFinding[] = []
-  for (const d of NAMESPACE_DISABLING) {
-    const place = d.where === 'label' ? 'labels' : 'annotations'
-    const value = stringMap(meta[place])[d.key]
-    if (value === undefined || String(value) !== d.off) continue
-    const field = `metadata.${place}["${d.key}"]`
-    findings.push(
-      violation(ctx, {
-        rule: RULE_NAMESPACE,
-        field,
-        value,
-        limit: 'injection enabled',
-        seen: `${field} is "${String(value)}" (no sidecars are injected in this namespace)`,
-        allows: `injection switched off only in excluded namespaces (${listText(ctx.policy.spec.namespaces?.exclude ?? [])})`,
-        fix: `remove ${place.slice(0, -1)} ${d.key}, or exclude the namespace in the policy's spec.namespaces.exclude`,
-        reason: 'workloads in this namespace get no mesh identity and talk plaintext',
-      }),
-    )
-  }
-  return findings
+  const bad = offending(verdict.ranges, new Set([...exempt, ...verdict.proxyPorts]))
+  if (!bad.length) return undefined
+  const ports = bad.map(rangeText)
+  const plural = bad.length > 1 || bad[0]!.lo !== bad[0]!.hi
+  const key = reading.path.replace(/^annotations\["(.*)"\]$/, '$1')
+  return violation(ctx, {
+    rule,
+    field,
+    value,
+    limit: exemptText,
+    seen: `${field} lets ${verdict.direction} port${plural ? 's' : ''} ${ports.join(', ')} bypass the proxy${verdict.meaning ? ` (${verdict.meaning})` : ''}`,
+    allows,
+    fix: `${verdict.fix ?? `remove ${ports.join(', ')} from ${key}, or list ${plural ? 'them' : 'it'} in the policy's spec.mtls.exemptPorts`}${scope === 'namespace' ? excluded : ''}`,
+    reason: `${REASON.capture} (${origin})`,
+  })
 }
 
 export const workloadInjectionRule: Rule = {
   id: 'workload-injection',
-  description: 'Sidecar injection switched off, or ports/addresses bypassing the proxy, on workloads and namespaces',
+  description: 'Pods, pod templates and namespaces the meshes leave without a proxy, or whose traffic skips it, read as each mesh reads its switches',
   kinds: [
     { group: '', kind: 'Pod' },
     { group: '', kind: 'Namespace' },
@@ -195,15 +104,14 @@ export const workloadInjectionRule: Rule = {
   ],
   appliesTo: (policy) => policy.spec.mtls?.mode !== undefined,
   evaluate(object, ctx) {
-    if (ctx.gvk.kind === 'Namespace') return judgeNamespace(ctx, object)
-    const path = TEMPLATE_PATH[ctx.gvk.kind]!
-    const templatePath = path.replace(/\.?metadata$/, '')
-    if (templatePath && !isObject(get(object, templatePath))) {
-      return [unjudgeable(ctx, RULE_DISABLED, templatePath, get(object, templatePath), 'a pod template object')]
+    if (ctx.gvk.kind === 'Namespace') {
+      const base = { metadata: 'metadata', spec: 'spec' }
+      return readNamespaceSwitches(object.metadata).flatMap((r) => judge(ctx, r, 'namespace', base) ?? [])
     }
-    const meta = get(object, path)
-    if (meta === undefined || meta === null) return []
-    if (!isObject(meta)) return [unjudgeable(ctx, RULE_DISABLED, path, meta, 'a metadata object')]
-    return judgeTemplate(ctx, meta, path)
+    const path = TEMPLATE_PATH[ctx.gvk.kind]!
+    const template = path ? get(object, path) : object
+    if (!isObject(template)) return [unjudgeable(ctx, RULES.workload.injection, path, template, 'a pod template object')]
+    const base = { metadata: path ? `${path}.metadata` : 'metadata', spec: path ? `${path}.spec` : 'spec' }
+    return readPodSwitches(template.metadata, template.spec).flatMap((r) => judge(ctx, r, 'workload', base) ?? [])
   },
 }

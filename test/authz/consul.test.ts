@@ -152,10 +152,36 @@ describe('Consul service intentions', () => {
         (e: unknown) => e instanceof MeshcertError && /"permit" is not allow or deny/.test(e.message))
     })
 
-    it('rejects a request without a source service name', () => {
+    it('denies a source without a Connect identity, even under an allow-all intention and an allow default, and says why', () => {
       const r = req()
       delete r.source.service
-      assert.throws(() => evaluateConsulIntentions([], r), (e: unknown) => e instanceof MeshcertError && e.code === 'ERR_MESHCERT_USAGE')
+      const allowAll = intentions('all', { name: 'api' }, [{ name: '*', action: 'allow' }])
+      const d = evaluateConsulIntentions([allowAll], r, { defaultAction: 'allow' })
+      assert.equal(d.decision, 'DENY')
+      assert.equal(d.decidedBy, undefined)
+      assert.deepEqual(d.default, { policy: 'deny', source: 'no Connect identity (no client certificate)' })
+      assert.match(d.caveats.join('\n'), /permissive/)
+    })
+
+    it('decides by the service the client certificate names, not the one the request says it is registered as', () => {
+      const r = req({ service: 'web' })
+      r.source.principal = 'spiffe://5f1e8c4a-3b0d-4c8e-9a1f-2d6b7e0c9a11.consul/ns/default/dc/dc1/svc/frontend'
+      const d = evaluateConsulIntentions([intentions('api', { name: 'api' }, [{ name: 'frontend', action: 'allow' }, { name: 'web', action: 'deny' }])], r)
+      assert.deepEqual([d.decision, d.decidedBy?.ruleIndex], ['ALLOW', 0])
+      assert.match(d.summary, /default\/frontend/)
+    })
+
+    it('takes the admin partition from the certificate (Consul Enterprise /ap/ form)', () => {
+      const r = req()
+      r.source.principal = 'spiffe://5f1e8c4a-3b0d-4c8e-9a1f-2d6b7e0c9a11.consul/ap/team-a/ns/default/dc/dc1/svc/web'
+      const d = evaluateConsulIntentions([intentions('api', { name: 'api' }, [{ name: 'web', partition: 'team-b', action: 'allow' }, { name: 'web', partition: 'team-a', action: 'deny' }])], r, { defaultAction: 'allow' })
+      assert.deepEqual([d.decision, d.decidedBy?.ruleIndex], ['DENY', 1])
+    })
+
+    it('rejects a principal that is not a Consul service identity', () => {
+      const r = req()
+      r.source.principal = 'spiffe://cluster.local/ns/default/sa/web'
+      assert.throws(() => evaluateConsulIntentions([], r), (e: unknown) => e instanceof MeshcertError && e.code === 'ERR_MESHCERT_USAGE' && /not a Consul service identity/.test(e.message))
     })
   })
 

@@ -31,13 +31,16 @@ describe('Linkerd authorization', () => {
     it('allows everyone under the control plane default all-unauthenticated', () => {
       const d = evaluateLinkerdAuthz({}, req({ principal: null }))
       assert.equal(d.decision, 'ALLOW')
-      assert.equal(d.decidedBy?.policy, 'default:all-unauthenticated')
+      // No decidedBy: a default decided, and `default` says which and where it is set.
+      assert.equal(d.decidedBy, undefined)
+      assert.deepEqual(d.default, { policy: 'all-unauthenticated', source: 'Linkerd\'s built-in default (proxy.defaultInboundPolicy unset)' })
     })
 
     it('denies everyone when the pod annotation says deny, and names the annotation', () => {
       const d = evaluateLinkerdAuthz({}, req({ annotations: { 'config.linkerd.io/default-inbound-policy': 'deny' } }))
       assert.equal(d.decision, 'DENY')
       assert.match(d.summary, /default policy deny \(pod annotation\)/)
+      assert.deepEqual([d.decidedBy, d.default], [undefined, { policy: 'deny', source: 'pod annotation config.linkerd.io/default-inbound-policy' }])
     })
 
     it('lets the pod annotation override the namespace annotation, which overrides the cluster default', () => {
@@ -53,6 +56,19 @@ describe('Linkerd authorization', () => {
       const d = evaluateLinkerdAuthz({}, req({ principal: null }), o)
       assert.equal(d.decision, 'DENY')
       assert.match(d.summary, /needs a meshed client/)
+    })
+
+    it('never gives a client without a certificate an identity, whatever its pod\'s namespace and service account', () => {
+      const o = { clusterDefaultPolicy: 'all-authenticated' }
+      const unmeshed = req({ principal: null })
+      // A caller that still passes the pod's namespace and service account gets no identity from them.
+      unmeshed.source = { ...unmeshed.source, namespace: 'emojivoto', ...{ serviceAccount: 'web' } }
+      const d = evaluateLinkerdAuthz({}, unmeshed, o)
+      assert.equal(d.decision, 'DENY')
+      assert.doesNotMatch(d.summary, /meshed as/)
+      const meshTls = obj('MeshTLSAuthentication', 'web', { identityRefs: [{ kind: 'ServiceAccount', name: 'web' }] })
+      const policy = obj('AuthorizationPolicy', 'voting-from-web', { targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: 'voting' }, requiredAuthenticationRefs: [{ group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: 'web' }] })
+      assert.equal(evaluateLinkerdAuthz({ servers: [server], authorizationPolicies: [policy], meshTLSAuthentications: [meshTls] }, unmeshed).decision, 'DENY')
     })
 
     it('cluster-authenticated needs both an identity and a client address inside clusterNetworks', () => {
@@ -72,12 +88,16 @@ describe('Linkerd authorization', () => {
       const d = evaluateLinkerdAuthz({}, req({ principal: null, annotations: { 'config.linkerd.io/proxy-require-identity-inbound-ports': '8000-8100' } }))
       assert.equal(d.decision, 'DENY')
       assert.match(d.summary, /proxy-require-identity-inbound-ports/)
+      assert.equal(d.default?.source, 'pod annotation config.linkerd.io/proxy-require-identity-inbound-ports')
     })
 
     it('allows traffic to a skipped inbound port and warns that Linkerd does not see it', () => {
       const d = evaluateLinkerdAuthz({ servers: [server] }, req({ annotations: { 'config.linkerd.io/skip-inbound-ports': '8080,9090' } }))
       assert.equal(d.decision, 'ALLOW')
       assert.match(d.caveats[0]!, /bypasses the proxy/)
+      // The namespace's annotation counts when the pod has none, as the injector reads it.
+      const fromNs = evaluateLinkerdAuthz({ servers: [server] }, req(), { namespaceAnnotations: { 'config.linkerd.io/skip-inbound-ports': '8080' } })
+      assert.deepEqual([fromNs.decision, fromNs.default?.source], ['ALLOW', 'namespace emojivoto annotation config.linkerd.io/skip-inbound-ports'])
     })
 
     it('rejects an unknown default policy value with the annotation named', () => {

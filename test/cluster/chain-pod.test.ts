@@ -48,7 +48,8 @@ describe('kubectl meshcert chain POD against a fake cluster (the built CLI)', fu
     const run = await runCli(['chain', pod, '-n', namespace, ...kc, '-o', 'json'])
     assert.equal(run.code, 0, run.stderr + run.stdout)
     const report = JSON.parse(run.stdout) as ChainReport
-    assert.match(report.rows[0]!.identity!, /^spiffe:\/\/[0-9a-f-]+\.consul\/ns\/default\/dc\/dc1\/svc\/web$/)
+    // The leaf's row (the dump also lists local_agent, which trusts only the agent's TLS CA).
+    assert.match(report.rows.find((r) => r.identity?.startsWith('spiffe://'))!.identity!, /^spiffe:\/\/[0-9a-f-]+\.consul\/ns\/default\/dc\/dc1\/svc\/web$/)
     assert.equal(report.findings.find((f) => f.check === 'workload.identity')!.status, 'pass')
   })
 
@@ -77,7 +78,7 @@ describe('kubectl meshcert chain POD against a fake cluster (the built CLI)', fu
   it('a pod together with -f is bad usage (exit 2)', async function () {
     const run = await runCli(['chain', 'web', '-f', 'chain.pem', ...kc])
     assert.equal(run.code, 2)
-    assert.match(run.stderr, /give either a pod \(web\) or -f\/--config-dump\/--trust-bundle, not both/)
+    assert.match(run.stderr, /give either a target \(web\) or -f\/--config-dump, not both/)
   })
 
   it('a proxy whose admin port is not answering exits 3 and names the pod and port', async function () {

@@ -8,7 +8,7 @@ import type { BundleCompareReport, BundleReport } from '../../mesh/bundle-report
 import type { CaReport } from '../../mesh/ca-report.js'
 import { certManagerCertificate, linkerdIssuerSecret, linkerdTrustRootsConfigMap, mergedKubeconfig, secret } from '../fakecluster/index.js'
 import { readFixture, describeWithFixtures } from '../support/fixtures.js'
-import { runCli } from '../support/cli.js'
+import { runCli, runCliOnTerminal, terminalAvailable } from '../support/cli.js'
 import { AT, meshCluster, type MeshCluster } from './support.js'
 
 describe('kubectl meshcert bundle against a fake cluster (the built CLI)', function () {
@@ -34,6 +34,9 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
     assert.match(old[0]!.message, /started with old trust anchors: lacks 1 root/)
     assert.match(old[0]!.fix!, /kubectl rollout restart deploy\/web -n emojivoto/)
     assert.ok(report.entries.some((e) => e.mesh === 'consul' && e.roots.length === 2))
+    // The agent's TLS CA that local_agent trusts (5 days left) is neither a Connect root nor warned about as one.
+    assert.ok(report.entries.filter((e) => e.mesh === 'consul').every((e) => e.roots.every((r) => !/Consul Agent CA/.test(r.subject))))
+    assert.ok(!report.findings.some((f) => /Consul Agent CA/.test(`${f.subject} ${f.message}`)), JSON.stringify(report.findings.filter((f) => /Agent/.test(f.message))))
   })
 
   it('bundle -A as a table names every source and ends with the status line', async () => {
@@ -44,6 +47,15 @@ describe('kubectl meshcert bundle against a fake cluster (the built CLI)', funct
     assert.match(run.stdout, /^× ConfigMap legacy\/istio-ca-root-cert: stale/m)
     assert.match(run.stdout, /Status: FAIL/)
     assert.equal(run.stderr, '')
+  })
+
+  ;(terminalAvailable ? it : it.skip)(`bundle -A on a terminal shows on stderr what it reads, the Consul dataplanes n of m, and clears the line${terminalAvailable ? '' : ' (skipped: util-linux `script` is not on PATH)'}`, async () => {
+    const run = await runCliOnTerminal(['bundle', '-A', '--kubeconfig', mc.cluster.kubeconfigPath, ...AT, '-o', 'json'], { shellTail: '> /dev/null' })
+    assert.equal(run.code, 1, run.stdout)
+    // eslint-disable-next-line no-control-regex
+    assert.match(run.stdout, /^\r\u001b\[2Klisting istio-ca-root-cert ConfigMaps …/)
+    assert.match(run.stdout, /reading the roots of one Consul dataplane per namespace: 1 of 1 …/)
+    assert.ok(run.stdout.endsWith('\r\u001b[2K'))
   })
 
   it('bundle -n shop in an in-sync namespace passes and exits 0', async () => {
@@ -129,13 +141,13 @@ describe('kubectl meshcert ca against a fake cluster (the built CLI)', function 
     assert.equal(run.code, 0)
     const report = JSON.parse(run.stdout) as CaReport
     const warn = report.findings.find((f) => f.check === 'ca.issuer.validity' && f.status === 'warn')!
-    assert.match(warn.message, /335 days left, less than 400/)
+    assert.match(warn.message, /expires at 2027-05-02T12:00:00Z \(in 335d\), within its 400d warning window \(CA material\)/)
   })
 
   it('--warn with a bad value is bad usage (exit 2)', async () => {
     const run = await runCli(['ca', '--warn', 'soon', '--kubeconfig', '/nonexistent'])
     assert.equal(run.code, 2)
-    assert.match(run.stderr, /--warn "soon" is not a number of days/)
+    assert.match(run.stderr, /--warn "soon" is not a duration/)
   })
 })
 

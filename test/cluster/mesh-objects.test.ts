@@ -181,16 +181,15 @@ describe('Consul identities', function () {
 describe('cert-manager Certificate status', function () {
   it('reads spec, the Ready condition, notAfter and renewalTime', function () {
     const cert = certManagerCertificate('linkerd', 'linkerd-identity-issuer', { isCA: true, duration: '48h', renewBefore: '25h', notBefore: NOW, notAfter: new Date(NOW.getTime() + 2 * DAY), renewalTime: new Date(NOW.getTime() + DAY) })
-    const s = certificateStatus(cert, NOW)
-    assert.deepEqual([s.ready, s.isCA, s.duration, s.renewBefore, s.notAfter, s.renewalTime, s.renewalOverdue], [true, true, '48h', '25h', '2026-06-03T12:00:00Z', '2026-06-02T12:00:00Z', false])
+    const s = certificateStatus(cert)
+    assert.deepEqual([s.ready, s.isCA, s.duration, s.renewBefore, s.notAfter, s.renewalTime], [true, true, '48h', '25h', '2026-06-03T12:00:00Z', '2026-06-02T12:00:00Z'])
   })
 
-  it('a Certificate past its renewalTime that is not Ready is overdue', function () {
+  it('a Certificate that is not Ready says why', function () {
     const cert = certManagerCertificate('linkerd', 'linkerd-identity-issuer', { ready: false, renewalTime: new Date(NOW.getTime() - DAY) })
-    const s = certificateStatus(cert, NOW)
+    const s = certificateStatus(cert)
     assert.equal(s.ready, false)
     assert.equal(s.readyReason, 'Issuing')
-    assert.equal(s.renewalOverdue, true)
   })
 
   it('an Issuer without a Ready condition is not ready', function () {

@@ -2,7 +2,9 @@
 // (emojivoto) and Consul (payments) workloads from test/fakecluster's generators, every proxy's
 // admin port served by a loopback Envoy admin or TLS endpoint, and switches for the situations the
 // commands must report: a root rotation in progress, a stale istio-ca-root-cert copy, a Linkerd
-// proxy started with an old anchor. (The real built CLI as a child process: test/support/cli.ts.)
+// proxy started with an old anchor. Consul dataplanes serve what consul-dataplane's Envoy does: the
+// Connect leaf and roots inline in their TLS contexts, and a `local_agent` cluster trusting the
+// agent's own TLS CA (not a mesh root). (The real built CLI as a child process: test/support/cli.ts.)
 import {
   envoySecretsConfigDump,
   istioRootCertConfigMap,
@@ -16,8 +18,9 @@ import {
   type LoopbackEndpoint,
   type MeshScenario,
 } from '../fakecluster/index.js'
-import { HOUR, issue, meshPki, NOW, pemBundle, type MeshPki } from '../support/certs.js'
+import { DAY, HOUR, issue, meshPki, NOW, pemBundle, type MeshPki } from '../support/certs.js'
 import { linkerdPki, type LinkerdPki } from '../fakecluster/index.js'
+import { consulConfigDump } from '../diagnose-cli/pair.js'
 
 export interface MeshClusterOptions {
   /** Istio and Linkerd trust a second, new root (the control plane copies hold both). */
@@ -60,6 +63,13 @@ function consulLeaf(pki: MeshPki, service: string) {
   return issue({ subject: '', notBefore: new Date(NOW.getTime() - 6 * HOUR), notAfter: new Date(NOW.getTime() + 66 * HOUR), uris: [`spiffe://${CONSUL_TRUST_DOMAIN}/ns/default/dc/dc1/svc/${service}`] }, pki.intermediate)
 }
 
+/** The Consul agent's own TLS CA (what `local_agent` trusts): self-signed, expiring soon, never a Connect root. */
+let agentCaCache: Promise<Awaited<ReturnType<typeof issue>>> | undefined
+export function agentCa(): ReturnType<typeof issue> {
+  agentCaCache ??= issue({ subject: 'CN=Consul Agent CA 1', notBefore: new Date(NOW.getTime() - 300 * DAY), notAfter: new Date(NOW.getTime() + 5 * DAY), isCA: true })
+  return agentCaCache
+}
+
 export async function meshCluster(options: MeshClusterOptions = {}): Promise<MeshCluster> {
   const scenario = await meshScenario({ istioNamespaces: ['shop', 'legacy'], linkerdNamespaces: ['emojivoto'], consulNamespaces: ['payments'] })
   const objects = [...scenario.objects, ...(options.objects ?? [])]
@@ -85,8 +95,9 @@ export async function meshCluster(options: MeshClusterOptions = {}): Promise<Mes
     } else {
       const roots = newIstio && w.namespace !== 'legacy' ? scenario.istio.root.pem + newIstio.root.pem : scenario.istio.root.pem
       // Consul dataplanes hold a Connect leaf (spiffe://<td>/ns/<ns>/dc/<dc>/svc/<service>), not an Istio SVID.
-      const chainPem = w.mesh === 'consul' ? pemBundle(await consulLeaf(scenario.istio, w.serviceAccount), scenario.istio.intermediate) : w.chainPem
-      const ep = await startEnvoyAdmin(envoySecretsConfigDump(chainPem, roots))
+      const ep = w.mesh === 'consul'
+        ? await startEnvoyAdmin(consulConfigDump(pemBundle(await consulLeaf(scenario.istio, w.serviceAccount), scenario.istio.intermediate), roots, [], CONSUL_TRUST_DOMAIN, (await agentCa()).pem))
+        : await startEnvoyAdmin(envoySecretsConfigDump(w.chainPem, roots))
       endpoints.push(ep)
       cluster.setPortForward(w.namespace, w.pod, w.mesh === 'istio' ? 15000 : 19000, { host: ep.host, port: ep.port })
     }

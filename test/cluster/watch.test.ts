@@ -131,8 +131,8 @@ describe('cluster/watch: list then watch (fake API server)', function () {
 
   it('treats a resource the API server does not serve (CRD not installed) as synced and empty', async () => {
     const r = recorder()
-    const bundles = { group: 'trust.cert-manager.io', version: 'v1alpha1', plural: 'bundles', namespaced: false }
-    watch = new ListWatch(reader, bundles, r.handlers, { backoffMaxMs: 60_000 }).start()
+    const widgets = { group: 'example.com', version: 'v1', plural: 'widgets', namespaced: false }
+    watch = new ListWatch(reader, widgets, r.handlers, { backoffMaxMs: 60_000 }).start()
     await until(() => watch!.state === 'absent', 'absent')
     assert.equal(watch.hasSynced, true)
     assert.equal(r.errors.length, 0)

@@ -2,12 +2,13 @@
 // certificates (each with a pass, a fail and a bad-input case), and upstream manifests from
 // ../shared/fixtures decided through the built CLI.
 import assert from 'node:assert/strict'
+import * as x509 from '@peculiar/x509'
 import { parseObjects } from '../fakecluster/index.js'
 import { MeshcertError } from '../../core/errors.js'
 import { parseWorkloadRef } from '../../cluster/diagnose/targets.js'
 import { linkerdDefaultPolicy } from '../../cluster/diagnose/policies.js'
 import { parseHeaders, parsePort, parseSkew } from '../../plugin/diagnose/flags.js'
-import { workloadChecks, type SideFacts } from '../../mesh/diagnose/index.js'
+import { presentedIdentity, workloadChecks, type SideFacts } from '../../mesh/diagnose/index.js'
 import type { AuthzResult } from '../../plugin/render/diagnose-table.js'
 import { DAY, NOW, meshPki, pemBundle, type MeshPki } from '../support/certs.js'
 import { itWithFixtures, readFixture } from '../support/fixtures.js'
@@ -93,6 +94,18 @@ describe('checks 1–6 over real certificates', () => {
     assert.equal(findings.find((f) => f.check === 'chain.src-verifies-at-dst')?.status, 'skip')
   })
 
+  it('fails identity.well-formed for a leaf that is no valid X509-SVID, and authorizes no SPIFFE ID for it', async () => {
+    const pki = await meshPki()
+    const src = await side('SRC', pki, 'web', pki.root.pem, { isCA: true, keyUsage: x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyCertSign })
+    const findings = await workloadChecks(src, await side('DST', pki, 'api', pki.root.pem), OPTIONS)
+    const wellFormed = findings.find((f) => f.check === 'identity.well-formed' && f.subject.startsWith('SRC'))!
+    assert.equal(wellFormed.status, 'fail')
+    assert.equal(wellFormed.message, 'SRC shop/web-0 presents spiffe://cluster.local/ns/shop/sa/web: it is not a valid X509-SVID (leaf is a CA)')
+    assert.equal(findings.find((f) => f.check === 'identity.matches-workload' && f.subject.startsWith('SRC'))!.status, 'skip')
+    assert.equal(presentedIdentity(src)?.spiffeId, undefined)
+    assert.equal(presentedIdentity(await side('SRC', pki, 'web', pki.root.pem))?.spiffeId, 'spiffe://cluster.local/ns/shop/sa/web')
+  })
+
   it('skips everything after proxy.present when a side has no proxy, saying which side', async () => {
     const pki = await meshPki()
     const src: SideFacts = { role: 'SRC', namespace: 'shop', pod: 'web-0', serviceAccount: 'web', noProxy: { message: 'pod shop/web-0 is not in a mesh', fix: 'inject it' } }
@@ -123,7 +136,7 @@ describe('upstream AuthorizationPolicies from ../shared/fixtures through the bui
       assert.deepEqual(allow.result.decision.decidedBy, { policy: 'foo/httpbin-allow', kind: 'AuthorizationPolicy', ruleIndex: 0 })
       const other = await meshcert(['authz', 'deploy/sleep', 'deploy/httpbin', '-n', 'foo'], pair.cluster.kubeconfigPath)
       assert.equal(other.code, 1)
-      assert.match(other.stdout, /^Decided by: the istio default$/m)
+      assert.match(other.stdout, /^Decided by: the istio default deny \(1 ALLOW policy selects the workload\)$/m)
     } finally {
       await pair.close()
     }

@@ -147,7 +147,71 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
       assert.equal(run.code, 0)
       assert.equal(result.mtls?.mode, 'PERMISSIVE')
       assert.match(result.mtls!.source, /PeerAuthentication shop\/api-legacy-port spec\.portLevelMtls\[8080\]/)
-      assert.match(only(result, 'mtls.mode', 'warn')[0]!.message, /also accepts plaintext, so mTLS is not enforced/)
+      const [warn] = only(result, 'mtls.mode', 'warn')
+      assert.match(warn!.message, /is PERMISSIVE \(PeerAuthentication shop\/api-legacy-port spec\.portLevelMtls\[8080\]\.mode\); the client uses auto mTLS .*: mesh mTLS on the wire/)
+      assert.match(warn!.reason!, /also accepts plaintext/)
+      assert.equal(result.mtls?.wire, 'mtls')
+    })
+  })
+
+  it('judges a portLevelMtls DISABLE port at least as severely as a PERMISSIVE one, says why, and decides authorization without an identity', async () => {
+    const { pki } = await pairPki()
+    const portLevel = { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'api-plain-port', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'api' } }, mtls: { mode: 'STRICT' }, portLevelMtls: { '8080': { mode: 'DISABLE' } } } }
+    const onlyWeb = { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'only-web', namespace: 'shop' }, spec: { selector: { matchLabels: { app: 'api' } }, rules: [{ from: [{ source: { principals: ['cluster.local/ns/shop/sa/web'] } }] }] } }
+    const src = await istioSide(pki, 'shop', 'web', [pki.root])
+    const dst = await istioSide(pki, 'shop', 'api', [pki.root])
+    await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT, portLevel] }, async (pair) => {
+      const { run, result } = await diagnose(pair, ['--port', '8080'])
+      assert.equal(run.code, 0)
+      const [warn] = only(result, 'mtls.mode', 'warn')
+      assert.match(warn!.message, /shop port 8080 is DISABLE \(PeerAuthentication shop\/api-plain-port spec\.portLevelMtls\[8080\]\.mode\);.*: plaintext on the wire/)
+      assert.match(warn!.reason!, /no principal- or namespace-based authorization rule can match.*weaker than PERMISSIVE/)
+      assert.match(warn!.fix!, /STRICT in PeerAuthentication shop\/api-plain-port spec\.portLevelMtls\[8080\]\.mode/)
+      assert.deepEqual([result.mtls?.mode, result.mtls?.wire], ['DISABLE', 'plaintext'])
+    })
+    // The same port under an ALLOW policy on SRC's principal: plaintext carries no principal, so it is denied.
+    await withPair({ mesh: 'istio', src, dst, objects: [MESH_STRICT, portLevel, onlyWeb] }, async (pair) => {
+      const { run, result } = await diagnose(pair, ['--port', '8080'])
+      assert.equal(run.code, 1)
+      assert.equal(result.summary.firstFailure?.check, 'authz.allows')
+      assert.equal(result.authorization?.decision, 'DENY')
+      assert.match(result.authorization!.caveats.join('\n'), /the connection is plaintext \(see mtls\.mode\), so DST sees no client identity/)
+      assert.match(result.authorization!.considered[0]!.reasons.join(' '), /principals/)
+    })
+  })
+
+  it('exits 3 when DST\'s proxy does not answer, and says first which deciding checks could not run and why', async () => {
+    const { pki } = await pairPki()
+    await withPair({ mesh: 'istio', src: await istioSide(pki, 'shop', 'web', [pki.root]), dst: await istioSide(pki, 'shop', 'api', [pki.root]), objects: [MESH_STRICT] }, async (pair) => {
+      pair.cluster.setPortForward('shop', pair.dstPod, 15000, { host: '127.0.0.1', port: 1 })
+      const { run, result } = await diagnose(pair)
+      assert.equal(run.code, 3)
+      assert.equal(result.summary.exitCode, 3)
+      assert.equal(result.summary.counts.fail, 0)
+      const unread = result.summary.unread!.map((f) => f.check)
+      for (const check of ['certificate.present', 'certificate.validity', 'certificate.rotation', 'chain.src-verifies-at-dst', 'chain.dst-verifies-at-src', 'bundle.overlap', 'identity.well-formed', 'identity.matches-workload']) {
+        assert.ok(unread.includes(check), `${check} is listed as not run: ${unread.join(', ')}`)
+      }
+      assert.ok(!unread.includes('proxy.tls-stats'), 'evidence checks do not decide the verdict')
+      assert.match(result.summary.unread![0]!.reason!, new RegExp(`DST shop/${pair.dstPod}'s proxy could not be read: the Envoy admin endpoint on port 15000 of pod shop/${pair.dstPod} is not answering`))
+      const table = await meshcert(['diagnose', 'deploy/web', 'deploy/api', '-n', 'shop'], pair.cluster.kubeconfigPath)
+      assert.equal(table.code, 3)
+      const lines = table.stdout.split('\n')
+      assert.match(lines[0]!, /^Incomplete: 8 deciding checks could not run, so this is not a pass \(exit 3\):$/)
+      assert.match(lines[1]!, /^ {2}DST shop\/api-\S+'s proxy could not be read: .* — certificate\.present, certificate\.validity, certificate\.rotation, chain\.src-verifies-at-dst, chain\.dst-verifies-at-src, bundle\.overlap, identity\.well-formed, identity\.matches-workload$/)
+      assert.match(lines[2]!, /^ {2}Fix: /)
+    })
+  })
+
+  it('still exits 1 when a check failed, even with checks that could not run', async () => {
+    const { pki } = await pairPki()
+    const src = await istioSide(pki, 'shop', 'web', [pki.root], { leaf: { notBefore: new Date(NOW.getTime() - 2 * DAY), notAfter: new Date(NOW.getTime() - DAY) } })
+    await withPair({ mesh: 'istio', src, dst: await istioSide(pki, 'shop', 'api', [pki.root]), objects: [MESH_STRICT] }, async (pair) => {
+      pair.cluster.setPortForward('shop', pair.dstPod, 15000, { host: '127.0.0.1', port: 1 })
+      const { run, result } = await diagnose(pair)
+      assert.equal(run.code, 1)
+      assert.equal(result.summary.firstFailure?.check, 'certificate.validity')
+      assert.ok(result.summary.unread!.length > 0)
     })
   })
 
@@ -264,7 +328,8 @@ describe('kubectl meshcert diagnose (the built CLI against a fake cluster)', fun
       pair.cluster.forbid({ resource: 'authorizationpolicies', group: 'security.istio.io', namespace: 'istio-system' })
       pair.cluster.forbid({ resource: 'pods/portforward', namespace: 'shop', name: pair.dstPod })
       const { run, result } = await diagnose(pair)
-      assert.equal(run.code, 0)
+      assert.equal(run.code, 3)
+      assert.deepEqual([...new Set(result.summary.unread!.map((f) => f.check))].sort(), ['authz.allows', 'bundle.overlap', 'certificate.present', 'certificate.rotation', 'certificate.validity', 'chain.dst-verifies-at-src', 'chain.src-verifies-at-dst', 'identity.matches-workload', 'identity.well-formed', 'mtls.mode'])
       const [authz] = only(result, 'authz.allows', 'skip')
       assert.match(authz!.message, /list authorizationpolicies\.security\.istio\.io in namespace istio-system/)
       assert.match(authz!.message, /kubectl create role meshcert-reader -n istio-system --verb=list --resource=authorizationpolicies\.security\.istio\.io/)

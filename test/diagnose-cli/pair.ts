@@ -25,8 +25,9 @@ export interface SideSpec {
   state?: 'ACTIVE' | 'WARMING'
   /** Envoy `/stats` text or Linkerd `/metrics` text. */
   stats?: string
-  /** Extra pod annotations. */
+  /** Extra pod annotations and labels. */
   annotations?: Record<string, string>
+  labels?: Record<string, string>
   /** The pod was never injected: no proxy container (its chain and roots are then unused). */
   noProxy?: boolean
   /** Serve this Envoy config dump as it is (e.g. an upstream one) instead of one built from chainPem/rootsPem. */
@@ -41,6 +42,8 @@ export interface PairSpec {
   objects?: KubeObject[]
   /** Extra workloads (for the benchmark's big clusters). */
   background?: KubeObject[]
+  /** Labels and annotations of the pair's namespaces (injection marks, Linkerd defaults). */
+  namespaces?: Record<string, { labels?: Record<string, string>; annotations?: Record<string, string> }>
 }
 
 export interface RunningPair {
@@ -92,8 +95,9 @@ async function startLinkerdAdmin(chainPem: string, keyPem: string, metrics: stri
  * What consul-dataplane's Envoy serves: the Connect leaf and CA roots inline in each upstream
  * cluster's and the public listener's `common_tls_context` (no SDS), as in consul-k8s's testdata.
  */
-export function consulConfigDump(chainPem: string, rootsPem: string, upstreams: string[], trustDomain: string): { configs: Array<Record<string, unknown>> } {
+export function consulConfigDump(chainPem: string, rootsPem: string, upstreams: string[], trustDomain: string, agentCaPem = ''): { configs: Array<Record<string, unknown>> } {
   const b64 = (text: string) => Buffer.from(text).toString('base64')
+  // `local_agent` (consul bootstrap_tpl.go) trusts the agent's gRPC TLS CA, inlined when TLS is on.
   const context = { tls_certificates: [{ certificate_chain: { inline_string: chainPem }, private_key: { inline_string: '[redacted]' } }], validation_context: { trusted_ca: { inline_string: rootsPem } } }
   const socket = (type: string) => ({ name: 'tls', typed_config: { '@type': `type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.${type}`, common_tls_context: context } })
   return {
@@ -101,7 +105,7 @@ export function consulConfigDump(chainPem: string, rootsPem: string, upstreams: 
       { '@type': 'type.googleapis.com/envoy.admin.v3.BootstrapConfigDump', bootstrap: { node: { id: 'consul-dataplane' } } },
       {
         '@type': 'type.googleapis.com/envoy.admin.v3.ClustersConfigDump',
-        static_clusters: [{ cluster: { name: 'local_agent', transport_socket: { name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', common_tls_context: { validation_context: { trusted_ca: { inline_bytes: b64('') } } } } } } }],
+        static_clusters: [{ cluster: { name: 'local_agent', transport_socket: { name: 'tls', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext', common_tls_context: { validation_context: { trusted_ca: agentCaPem ? { inline_string: agentCaPem } : { inline_bytes: b64('') } } } } } } }],
         dynamic_active_clusters: upstreams.map((u) => ({ version_info: 'v1', cluster: { name: `${u}.default.dc1.internal.${trustDomain}`, transport_socket: socket('UpstreamTlsContext') } })),
       },
       {
@@ -119,17 +123,24 @@ function warming(dump: ReturnType<typeof envoySecretsConfigDump>): ReturnType<ty
   return dump
 }
 
-function withAnnotations(objects: KubeObject[], annotations: Record<string, string> | undefined): KubeObject[] {
-  if (!annotations) return objects
-  for (const o of objects) if (o.kind === 'Pod') o.metadata.annotations = { ...(o.metadata.annotations ?? {}), ...annotations }
+function withMetadata(objects: KubeObject[], side: SideSpec): KubeObject[] {
+  for (const o of objects) {
+    if (o.kind !== 'Pod') continue
+    if (side.annotations) o.metadata.annotations = { ...(o.metadata.annotations ?? {}), ...side.annotations }
+    if (side.labels) o.metadata.labels = { ...(o.metadata.labels ?? {}), ...side.labels }
+  }
   return objects
 }
 
 export async function startPair(spec: PairSpec): Promise<RunningPair> {
-  const objectsOf = (side: SideSpec, ipBase: number) => withAnnotations(workload(side.namespace, side.app, { ...(side.noProxy ? {} : { mesh: spec.mesh }), sidecar: { trustAnchorsPem: side.rootsPem }, ipBase }), side.annotations)
+  const objectsOf = (side: SideSpec, ipBase: number) => withMetadata(workload(side.namespace, side.app, { ...(side.noProxy ? {} : { mesh: spec.mesh }), sidecar: { trustAnchorsPem: side.rootsPem }, ipBase }), side)
   const srcObjects = objectsOf(spec.src, 1)
   const dstObjects = objectsOf(spec.dst, 2)
-  const namespaces = [...new Set([spec.src.namespace, spec.dst.namespace])].map((n) => namespace(n))
+  const namespaces = [...new Set([spec.src.namespace, spec.dst.namespace])].map((n) => {
+    const ns = namespace(n, spec.namespaces?.[n]?.labels ?? {})
+    if (spec.namespaces?.[n]?.annotations) ns.metadata.annotations = spec.namespaces[n]!.annotations!
+    return ns
+  })
   const objects = [...namespaces, ...srcObjects, ...dstObjects, ...(spec.objects ?? []), ...(spec.background ?? [])]
   const cluster = await startFakeCluster({ objects, namespace: spec.dst.namespace })
   const podOf = (list: KubeObject[]) => list.find((o) => o.kind === 'Pod')!.metadata.name

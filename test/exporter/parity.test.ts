@@ -1,7 +1,9 @@
-// The exporter judges facts (no PEM kept); `status` judges the objects themselves. Side by side on
-// the status scenario (every state status reports) they must give the same rows, roles, statuses,
-// checks and dates — at the scenario's NOW, and at later instants, which the exporter reaches by
-// judging its old facts again while `status` reads everything anew.
+// `status` and the exporter read objects into facts and judge them through one code path
+// (mesh/status/facts.ts); the exporter keeps the facts and judges them again later, while `status`
+// reads everything anew each time. Side by side on the status scenario (every state status
+// reports), facts read at NOW and judged 35 and 400 days later must give what `status` gives when
+// it reads the objects at those instants: the same rows, roles, statuses, checks and dates. The
+// exporter's facts must hold no PEM and no private key.
 import assert from 'node:assert/strict'
 import { StatusCollector, type KubeObject, type StatusReport } from '../../mesh/status/index.js'
 import { Inventory } from '../../exporter/inventory.js'

@@ -46,6 +46,13 @@ function r(group: string, versions: string[], kind: string, plural: string, name
   return { group, versions, kind, plural, singular: kind.toLowerCase(), namespaced, ...extra }
 }
 
+const policyReportColumns: PrinterColumn[] = [
+  { name: 'Kind', type: 'string', jsonPath: '.scope.kind', priority: 1 },
+  { name: 'Name', type: 'string', jsonPath: '.scope.name', priority: 1 },
+  ...(['Pass', 'Fail', 'Warn', 'Error', 'Skip'] as const).map((n): PrinterColumn => ({ name: n, type: 'integer', jsonPath: `.summary.${n.toLowerCase()}` })),
+  age(),
+]
+
 const istioNetworking = ['v1', 'v1beta1', 'v1alpha3']
 const istioSecurity = ['v1', 'v1beta1']
 const istio = ['istio-io']
@@ -134,9 +141,27 @@ export function builtinResources(): ResourceType[] {
     r('consul.hashicorp.com', ['v1alpha1'], 'ProxyDefaults', 'proxydefaults', true, { shortNames: ['proxy-defaults'], subresources: ['status'] }),
     r('consul.hashicorp.com', ['v1alpha1'], 'Mesh', 'meshes', true, { singular: 'mesh', subresources: ['status'] }),
     r('meshcert.io', ['v1alpha1'], 'MeshCertPolicy', 'meshcertpolicies', false, { shortNames: ['mcp'] }),
+    // Kyverno's policy report CRDs (config/crds/policyreport), which Policy Reporter reads.
+    r('wgpolicyk8s.io', ['v1alpha2'], 'PolicyReport', 'policyreports', true, { shortNames: ['polr'], printerColumns: policyReportColumns }),
+    r('wgpolicyk8s.io', ['v1alpha2'], 'ClusterPolicyReport', 'clusterpolicyreports', false, { shortNames: ['cpolr'], printerColumns: policyReportColumns }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'Gateway', 'gateways', true, { shortNames: ['gtw'], categories: ['gateway-api'], subresources: ['status'] }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'GatewayClass', 'gatewayclasses', false, { shortNames: ['gc'], categories: ['gateway-api'], subresources: ['status'] }),
     r('gateway.networking.k8s.io', ['v1', 'v1beta1'], 'HTTPRoute', 'httproutes', true, { categories: ['gateway-api'], subresources: ['status'] }),
+    // cert-manager/trust-manager deploy/crds: both cluster-scoped, with the printer columns of their CRDs.
+    r('trust.cert-manager.io', ['v1alpha1'], 'Bundle', 'bundles', false, {
+      subresources: ['status'],
+      printerColumns: [
+        { name: 'ConfigMap Target', type: 'string', jsonPath: '.spec.target.configMap.key', description: 'Bundle ConfigMap Target Key' },
+        { name: 'Secret Target', type: 'string', jsonPath: '.spec.target.secret.key', description: 'Bundle Secret Target Key' },
+        { name: 'Synced', type: 'string', jsonPath: readyCondition('status', 'Synced') },
+        { name: 'Reason', type: 'string', jsonPath: readyCondition('reason', 'Synced') },
+        age(),
+      ],
+    }),
+    r('trust-manager.io', ['v1alpha2'], 'ClusterBundle', 'clusterbundles', false, {
+      subresources: ['status'],
+      printerColumns: [{ name: 'Synced', type: 'string', jsonPath: readyCondition('status', 'Synced') }, { name: 'Reason', type: 'string', jsonPath: readyCondition('reason', 'Synced') }, age()],
+    }),
   ]
 }
 

@@ -29,6 +29,8 @@ export {
   service,
   serviceAccount,
   sidecar,
+  trustBundle,
+  trustBundleCopy,
   workload,
 } from './scenarios.js'
-export type { BigClusterOptions, CertificateOptions, ConsulPki, LinkerdPki, Mesh, MeshScenario, MeshScenarioOptions, ScenarioWorkload, SidecarOptions, WorkloadOptions } from './scenarios.js'
+export type { BigClusterOptions, CertificateOptions, TrustBundleOptions, ConsulPki, LinkerdPki, Mesh, MeshScenario, MeshScenarioOptions, ScenarioWorkload, SidecarOptions, WorkloadOptions } from './scenarios.js'

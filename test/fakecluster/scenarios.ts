@@ -1,6 +1,7 @@
 // Generated cluster contents for tests, the demo and benchmarks: a CA hierarchy and the objects
 // each mesh keeps in a cluster (Istio istio-ca-root-cert / cacerts, Linkerd trust roots and issuer,
-// Consul-injected pods, cert-manager Certificates with their Secrets), plus workloads with sidecars
+// Consul-injected pods, cert-manager Certificates with their Secrets, trust-manager bundles and the
+// copies they write), plus workloads with sidecars
 // owned by Deployments and ReplicaSets. Certificates are real (test/support/certs.ts) and dated
 // around NOW; large clusters share them so they build in milliseconds.
 import { createHash } from 'node:crypto'
@@ -256,6 +257,66 @@ export function certManagerCertificate(ns: string, name: string, opts: Certifica
       revision: 1,
     },
   }
+}
+
+export interface TrustBundleOptions {
+  /** `trust.cert-manager.io/v1alpha1` Bundle (default) or `trust-manager.io/v1alpha2` ClusterBundle. */
+  kind?: 'Bundle' | 'ClusterBundle'
+  /** Sources in the trust namespace: an object by name or by label selector, and its key (`*`: every key). */
+  sources?: Array<{ kind: 'ConfigMap' | 'Secret'; name?: string; selector?: Record<string, string>; key: string }>
+  inLine?: string
+  defaultCAs?: boolean
+  target?: { kind: 'ConfigMap' | 'Secret'; key: string; pkcs12Key?: string }
+  namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> }
+  /** The Synced condition trust-manager writes (omitted: none yet). */
+  synced?: { status: 'True' | 'False'; reason: string; message: string }
+}
+
+/** A trust-manager Bundle or ClusterBundle, in the schema of its version (deploy/crds of cert-manager/trust-manager). */
+export function trustBundle(name: string, opts: TrustBundleOptions = {}): KubeObject {
+  const kind = opts.kind ?? 'Bundle'
+  const target = opts.target ?? { kind: 'ConfigMap', key: 'ca.crt' }
+  const targetKey = target.kind === 'ConfigMap' ? 'configMap' : 'secret'
+  const status = opts.synced ? { status: { conditions: [{ type: 'Synced', ...opts.synced, lastTransitionTime: rfc3339(NOW), observedGeneration: 1 }] } } : {}
+  const selector = opts.namespaceSelector ? { namespaceSelector: opts.namespaceSelector } : {}
+  if (kind === 'Bundle') {
+    const sources: Array<Record<string, unknown>> = (opts.sources ?? []).map((s) => ({ [s.kind === 'ConfigMap' ? 'configMap' : 'secret']: { ...(s.name ? { name: s.name } : { selector: { matchLabels: s.selector ?? {} } }), ...(s.key === '*' ? { includeAllKeys: true } : { key: s.key }) } }))
+    if (opts.inLine) sources.push({ inLine: opts.inLine })
+    if (opts.defaultCAs) sources.push({ useDefaultCAs: true })
+    return {
+      apiVersion: 'trust.cert-manager.io/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name },
+      spec: { sources, target: { [targetKey]: { key: target.key }, ...(target.pkcs12Key ? { additionalFormats: { pkcs12: { key: target.pkcs12Key } } } : {}), ...selector } },
+      ...status,
+    }
+  }
+  return {
+    apiVersion: 'trust-manager.io/v1alpha2',
+    kind: 'ClusterBundle',
+    metadata: { name },
+    spec: {
+      sourceRefs: (opts.sources ?? []).map((s) => ({ kind: s.kind, ...(s.name ? { name: s.name } : { selector: { matchLabels: s.selector ?? {} } }), key: s.key })),
+      ...(opts.inLine ? { inLineCAs: opts.inLine } : {}),
+      ...(opts.defaultCAs ? { defaultCAs: { provider: 'System' } } : {}),
+      target: { [targetKey]: { data: [{ key: target.key }, ...(target.pkcs12Key ? [{ key: target.pkcs12Key, format: 'PKCS12' }] : [])] }, namespaceSelector: opts.namespaceSelector ?? {} },
+    },
+    ...status,
+  }
+}
+
+/** The copy trust-manager writes into a namespace: named after the bundle, labelled with it. */
+export function trustBundleCopy(ns: string, bundle: string, pem: string, opts: { kind?: 'Bundle' | 'ClusterBundle'; target?: 'ConfigMap' | 'Secret'; key?: string; pkcs12Key?: string } = {}): KubeObject {
+  const label = { [(opts.kind ?? 'Bundle') === 'Bundle' ? 'trust.cert-manager.io/bundle' : 'trust-manager.io/bundle']: bundle }
+  const key = opts.key ?? 'ca.crt'
+  if ((opts.target ?? 'ConfigMap') === 'Secret') {
+    const copy = secret(ns, bundle, { [key]: pem, ...(opts.pkcs12Key ? { [opts.pkcs12Key]: 'MIIB-not-parsed' } : {}) })
+    copy.metadata.labels = label
+    return copy
+  }
+  const copy = configMap(ns, bundle, { [key]: pem }, label)
+  if (opts.pkcs12Key) copy.binaryData = { [opts.pkcs12Key]: b64('pkcs12 bytes (presence only)') }
+  return copy
 }
 
 /** The kubernetes.io/tls Secret cert-manager writes for a Certificate. */

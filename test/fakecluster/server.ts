@@ -1,23 +1,26 @@
 // A Kubernetes API server on 127.0.0.1 for tests: HTTPS with its own CA, bearer-token or
-// client-certificate authentication, discovery, get/list/watch with selectors and paging, Status
-// bodies for failures, deny rules standing in for RBAC, and pods/portforward over WebSocket.
+// client-certificate authentication, discovery, get/list/watch with selectors and paging,
+// create/update/delete (with validating admission webhooks from the stored
+// ValidatingWebhookConfigurations, see admission.ts), Status bodies for failures, deny rules
+// standing in for RBAC, and pods/portforward over WebSocket.
 // The plugin's client-node code and the real kubectl talk to it unchanged.
 import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createServer, type Server } from 'node:https'
+import { createServer, request as httpsRequest, type Server } from 'node:https'
 import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import type { WebSocket } from 'ws'
+import { admit, WebhookCallError, type AdmissionAttributes, type AdmissionResponse, type CallWebhook } from './admission.js'
 import { apiGroup, apiGroupList, apiResourceList, apiVersionOf, apiVersions, ResourceRegistry, versionInfo, type ResourceType } from './discovery.js'
 import { clientCertificate, fakeClusterTls, kubeconfigYaml, writeKubeconfig, type KubeconfigEntry } from './kubeconfig.js'
 import { createPortForwardServer, parsePorts, runPortForward, type ForwardTarget } from './portforward.js'
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, SelectorError, validateFieldSelector } from './selectors.js'
-import { badRequest, CONTINUE_EXPIRED, expired, forbidden, methodNotAllowed, notFound, resourceNotFound, unauthorized, type StatusBody } from './status.js'
+import { alreadyExists, badRequest, conflict, CONTINUE_EXPIRED, deleted, expired, forbidden, invalid, methodNotAllowed, notFound, resourceNotFound, unauthorized, type StatusBody } from './status.js'
 import { ObjectStore, type KubeObject, type ObjectRef, type ObjectsInput } from './store.js'
 import { toTable, wantsTable } from './table.js'
-import { validateAgainstCrds } from './validation.js'
+import { InvalidObjectError, validateAgainstCrds } from './validation.js'
 import { serveWatch } from './watch.js'
 
 export type AuthMode = 'token' | 'clientCertificate'
@@ -92,6 +95,8 @@ export interface FakeCluster {
   delete(ref: ObjectRef | KubeObject): KubeObject | undefined
   forbid(rule: ForbidRule): void
   allow(rule: ForbidRule): void
+  /** Where a webhook's `clientConfig.service` (namespace/name:port) is served: a loopback HTTPS server. */
+  setServiceEndpoint(namespace: string, name: string, port: number, target: ForwardTarget): void
   /** Route port-forwards to `pod`'s `port` to a loopback server. */
   setPortForward(namespace: string, pod: string, port: number, target: ForwardTarget): void
   /** Reject the kubeconfig's credentials from now on (401), like an expired token or certificate. */
@@ -122,6 +127,8 @@ interface ListSnapshot {
 const BUILTIN_GROUPS = new Set(['', 'apps', 'batch', 'apiextensions.k8s.io', 'admissionregistration.k8s.io'])
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version'])
 const MAX_SNAPSHOTS = 200
+const WRITE_VERBS: Record<string, string> = { POST: 'create', PUT: 'update', DELETE: 'delete', PATCH: 'patch' }
+const MAX_BODY_BYTES = 3 * 1024 * 1024
 
 function sameRule(a: ForbidRule, b: ForbidRule): boolean {
   const verbs = (r: ForbidRule) => [r.verb ?? []].flat().sort().join(',')
@@ -136,6 +143,10 @@ function ruleMatches(rule: ForbidRule, req: { verb: string; group: string; resou
     (rule.name === undefined || rule.name === req.name) &&
     (rule.verb === undefined || [rule.verb].flat().includes(req.verb))
   )
+}
+
+function splitVersion(apiVersion: string): string {
+  return apiVersion.slice(apiVersion.lastIndexOf('/') + 1)
 }
 
 function sendJson(res: ServerResponse, code: number, body: unknown): void {
@@ -184,6 +195,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   let credentialsExpired = false
   const rules: ForbidRule[] = []
   const portForwards = new Map<string, ForwardTarget>()
+  const serviceEndpoints = new Map<string, ForwardTarget>()
   const snapshots = new Map<string, ListSnapshot>()
   let snapshotCounter = 0
   const requests: RequestRecord[] = []
@@ -231,7 +243,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     const subresource = rest[2]
     if (subresource !== undefined && !(resource.subresources ?? []).includes(subresource)) return resourceNotFound()
     const watch = query.get('watch') === 'true' || query.get('watch') === '1'
-    const verb = subresource === 'portforward' ? 'create' : method === 'GET' ? (name === undefined ? (watch ? 'watch' : 'list') : 'get') : method.toLowerCase()
+    const verb = subresource === 'portforward' ? 'create' : method === 'GET' ? (name === undefined ? (watch ? 'watch' : 'list') : 'get') : (WRITE_VERBS[method] ?? method.toLowerCase())
     return { resource, apiVersion: apiVersionOf(group, version), ...(ns !== undefined ? { namespace: ns } : {}), ...(name !== undefined ? { name } : {}), ...(subresource ? { subresource } : {}), verb }
   }
 
@@ -305,8 +317,144 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     sendJson(res, 200, { kind: `${r.resource.kind}List`, apiVersion: r.apiVersion, metadata, items })
   }
 
-  const handleResource = (req: IncomingMessage, res: ServerResponse, r: ResourceRequest, query: URLSearchParams): void => {
-    if (req.method !== 'GET') return sendStatus(res, methodNotAllowed(req.method ?? '', r.resource.plural))
+  /** Send an AdmissionReview to a webhook the way kube-apiserver does: caBundle-verified HTTPS, SNI `<service>.<namespace>.svc`, the webhook's timeout. */
+  const callWebhook: CallWebhook = (webhook, review) =>
+    new Promise<AdmissionResponse>((resolve, reject) => {
+      const config = webhook.clientConfig ?? {}
+      const timeout = (webhook.timeoutSeconds ?? 10) * 1000
+      let target: URL
+      let servername: string | undefined
+      let shown: string
+      if (config.url) {
+        target = new URL(config.url)
+        shown = config.url
+      } else if (config.service) {
+        const { name, namespace: ns, path = '/', port = 443 } = config.service
+        servername = `${name}.${ns}.svc`
+        shown = `https://${servername}:${port}${path}?timeout=${timeout / 1000}s`
+        const endpoint = serviceEndpoints.get(`${ns}/${name}:${port}`)
+        if (!endpoint) return reject(new WebhookCallError(`failed to call webhook: Post "${shown}": service "${ns}/${name}" has no endpoints`))
+        target = new URL(`https://${endpoint.host}:${endpoint.port}${path}`)
+      } else return reject(new WebhookCallError('webhook has no clientConfig'))
+      const ca = config.caBundle ? Buffer.from(config.caBundle, 'base64').toString('utf8') : undefined
+      const req = httpsRequest(target, { method: 'POST', ...(ca ? { ca } : {}), ...(servername ? { servername } : {}), headers: { 'content-type': 'application/json', accept: 'application/json' }, timeout }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          if (res.statusCode !== 200) return reject(new WebhookCallError(`failed to call webhook: the server responded with status ${res.statusCode}: ${text.slice(0, 200)}`))
+          try {
+            const response = (JSON.parse(text) as { response?: AdmissionResponse }).response
+            if (!response) throw new Error('no response in the AdmissionReview')
+            resolve(response)
+          } catch (err) {
+            reject(new WebhookCallError(`received invalid webhook response: ${(err as Error).message}`))
+          }
+        })
+      })
+      req.on('timeout', () => req.destroy(new Error('context deadline exceeded')))
+      req.on('error', (err) => reject(new WebhookCallError(`failed to call webhook: Post "${shown}": ${err.message}`)))
+      req.end(JSON.stringify(review))
+    })
+
+  /** Validating admission for a write, when ValidatingWebhookConfigurations are stored; undefined = admitted. */
+  const admission = async (attrs: AdmissionAttributes): Promise<StatusBody | undefined> => {
+    const type = registry.byKind('admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration')
+    const configurations = type ? store.list(type) : []
+    if (configurations.length === 0) return undefined
+    const namespaces = registry.byKind('v1', 'Namespace')!
+    const verdict = await admit(configurations, attrs, { namespaceLabels: (name) => store.get(namespaces, undefined, name)?.metadata.labels, call: callWebhook })
+    return verdict.allowed ? undefined : verdict.status
+  }
+
+  /** POST (create), PUT (update) and DELETE of one object, as the apiserver's generic registry answers them. */
+  const handleWrite = async (req: IncomingMessage, res: ServerResponse, r: ResourceRequest, query: URLSearchParams, who: string): Promise<void> => {
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) return sendStatus(res, { ...badRequest('request entity too large'), code: 413, reason: 'RequestEntityTooLarge' })
+      chunks.push(chunk)
+    }
+    const dryRun = query.get('dryRun') === 'All'
+    const namespaces = registry.byKind('v1', 'Namespace')!
+    if (r.resource.namespaced && r.namespace !== undefined && !store.get(namespaces, undefined, r.namespace)) return sendStatus(res, notFound(namespaces, r.namespace))
+    const userInfo = { username: who }
+    if (req.method === 'DELETE') {
+      if (r.name === undefined) return sendStatus(res, methodNotAllowed('DELETE', r.resource.plural))
+      const existing = store.get(r.resource, r.namespace, r.name)
+      if (!existing) return sendStatus(res, notFound(r.resource, r.name))
+      if (!dryRun) store.delete(existing)
+      return sendJson(res, 200, deleted(r.resource, r.name, existing.metadata.uid))
+    }
+    if (req.method !== 'POST' && req.method !== 'PUT') return sendStatus(res, methodNotAllowed(req.method ?? '', r.resource.plural))
+    // JSON only (no protobuf or CBOR): kube-apiserver's 415 for a media type it does not decode.
+    const mediaType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim()
+    if (mediaType !== 'application/json') {
+      return sendStatus(res, { ...badRequest(`the body of the request was in an unknown format - accepted media types include: application/json`), code: 415, reason: 'UnsupportedMediaType' })
+    }
+    let body: KubeObject
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as KubeObject
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error('not an object')
+    } catch (err) {
+      return sendStatus(res, badRequest(`the body of the request was in an unknown format: ${(err as Error).message}`))
+    }
+    body.apiVersion ??= r.apiVersion
+    body.kind ??= r.resource.kind
+    body.metadata ??= { name: '' }
+    if (body.apiVersion !== r.apiVersion || body.kind !== r.resource.kind) return sendStatus(res, badRequest(`the API version in the data (${body.apiVersion}) does not match the expected API version (${r.apiVersion})`))
+    if (r.resource.namespaced) {
+      if (r.namespace === undefined) return sendStatus(res, methodNotAllowed(req.method, r.resource.plural))
+      if (body.metadata.namespace !== undefined && body.metadata.namespace !== r.namespace) return sendStatus(res, badRequest('the namespace of the provided object does not match the namespace sent on the request'))
+      body.metadata.namespace = r.namespace
+    }
+    let old: KubeObject | undefined
+    if (req.method === 'POST') {
+      if (r.name !== undefined) return sendStatus(res, methodNotAllowed('POST', r.resource.plural))
+      if (!body.metadata.name && typeof body.metadata.generateName === 'string') body.metadata.name = `${body.metadata.generateName}${randomBytes(4).toString('hex').slice(0, 5)}`
+      if (!body.metadata.name) return sendStatus(res, invalid(r.resource, '', ['metadata.name: Required value: name or generateName is required']))
+      if (store.get(r.resource, r.namespace, body.metadata.name)) return sendStatus(res, alreadyExists(r.resource, body.metadata.name))
+    } else {
+      if (r.name === undefined) return sendStatus(res, methodNotAllowed('PUT', r.resource.plural))
+      if (body.metadata.name !== r.name) return sendStatus(res, badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${r.name})`))
+      old = store.get(r.resource, r.namespace, r.name)
+      if (!old) return sendStatus(res, notFound(r.resource, r.name))
+      if (body.metadata.resourceVersion !== undefined && body.metadata.resourceVersion !== old.metadata.resourceVersion) return sendStatus(res, conflict(r.resource, r.name))
+    }
+    const name = body.metadata.name
+    const isNamespace = r.resource.group === '' && r.resource.plural === 'namespaces'
+    const attrs: AdmissionAttributes = {
+      operation: old ? 'UPDATE' : 'CREATE',
+      resource: r.resource,
+      version: splitVersion(r.apiVersion),
+      name,
+      ...(r.namespace !== undefined ? { namespace: r.namespace } : isNamespace ? { namespace: name } : {}),
+      object: isNamespace ? { ...body, metadata: { ...body.metadata, labels: { 'kubernetes.io/metadata.name': name, ...body.metadata.labels } } } : body,
+      ...(old ? { oldObject: old } : {}),
+      userInfo,
+      dryRun,
+    }
+    const refusal = await admission(attrs)
+    if (refusal) return sendStatus(res, refusal)
+    if (dryRun) return sendJson(res, old ? 200 : 201, show(body, r.apiVersion))
+    let stored: KubeObject
+    try {
+      ;[stored] = store.apply(body) as [KubeObject]
+    } catch (err) {
+      if (err instanceof InvalidObjectError) return sendStatus(res, invalid(r.resource, name, err.problems))
+      throw err
+    }
+    sendJson(res, old ? 200 : 201, show(stored, r.apiVersion))
+  }
+
+  const handleResource = (req: IncomingMessage, res: ServerResponse, r: ResourceRequest, query: URLSearchParams, who: string): void => {
+    if (req.method !== 'GET') {
+      handleWrite(req, res, r, query, who).catch((err: unknown) => {
+        if (!res.headersSent) sendJson(res, 500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: String(err), reason: 'InternalError', code: 500 })
+      })
+      return
+    }
     if (r.name === undefined) return handleList(req, res, r, query)
     if (r.subresource === 'portforward') return sendStatus(res, badRequest('Upgrade request required'))
     const object = store.get(r.resource, r.namespace, r.name)
@@ -366,7 +514,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     if ('kind' in parsed) return sendStatus(res, parsed)
     const refusal = denied(who!, parsed)
     if (refusal) return sendStatus(res, refusal)
-    handleResource(req, res, parsed, url.searchParams)
+    handleResource(req, res, parsed, url.searchParams, who!)
   }
 
   const handleUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer): void => {
@@ -449,6 +597,10 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
     forbid: (rule) => void rules.push(rule),
     allow: (rule) => {
       for (let i = rules.length - 1; i >= 0; i--) if (sameRule(rules[i]!, rule)) rules.splice(i, 1)
+    },
+    setServiceEndpoint: (ns, name, port, target) => {
+      if (target.host !== '127.0.0.1' && target.host !== 'localhost' && target.host !== '::1') throw new Error(`service endpoint ${target.host}: only loopback targets are allowed`)
+      serviceEndpoints.set(`${ns}/${name}:${port}`, { host: target.host, port: target.port })
     },
     setPortForward: (ns, pod, port, target) => {
       if (target.host !== '127.0.0.1' && target.host !== 'localhost' && target.host !== '::1') throw new Error(`port-forward target ${target.host}: only loopback targets are allowed`)

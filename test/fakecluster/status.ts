@@ -77,3 +77,24 @@ export const CONTINUE_EXPIRED =
 export function tooOldResourceVersion(requested: number, oldest: number): StatusBody {
   return expired(`too old resource version: ${requested} (${oldest})`)
 }
+
+/** `policyreports.wgpolicyk8s.io "x" already exists` (POST of a name that is taken). */
+export function alreadyExists(resource: Pick<ResourceType, 'group' | 'plural'>, name: string): StatusBody {
+  return status(409, 'AlreadyExists', `${qualifiedResource(resource.group, resource.plural)} "${name}" already exists`, details(resource, name))
+}
+
+/** A PUT whose metadata.resourceVersion is not the stored one (optimistic concurrency). */
+export function conflict(resource: Pick<ResourceType, 'group' | 'plural'>, name: string): StatusBody {
+  return status(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(resource.group, resource.plural)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, details(resource, name))
+}
+
+/** `PolicyReport.wgpolicyk8s.io "x" is invalid: …` (schema validation refused the object). */
+export function invalid(resource: Pick<ResourceType, 'group' | 'kind' | 'plural'>, name: string, problems: string[]): StatusBody {
+  const kind = resource.group ? `${resource.kind}.${resource.group}` : resource.kind
+  return status(422, 'Invalid', `${kind} "${name}" is invalid: ${problems.join(', ')}`, { ...details(resource, name), causes: problems.map((message) => ({ message })) })
+}
+
+/** The Status a DELETE answers with. */
+export function deleted(resource: Pick<ResourceType, 'group' | 'plural'>, name: string, uid: string | undefined): Record<string, unknown> {
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { ...details(resource, name), ...(uid ? { uid } : {}) } }
+}

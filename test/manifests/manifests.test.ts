@@ -10,6 +10,8 @@ import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { parse, parseAllDocuments } from 'yaml'
 import { coveredKinds, parsePolicies } from '../../policies/index.js'
+import { AUDITED_TYPES, unauditedKinds } from '../../cluster/audit.js'
+import { CLUSTER_POLICY_REPORTS, POLICY_REPORTS } from '../../webhook/audit.js'
 import { parseFlags } from '../../webhook/main.js'
 import { fixturesDir, itWithFixtures, readFixture, repoRoot } from '../support/fixtures.js'
 
@@ -128,10 +130,16 @@ describe('manifests/', function () {
     }
   })
 
-  it('grants the webhook get, list and watch on meshcertpolicies and nothing else', () => {
+  it('grants the webhook what it reads and writes and nothing else: its policies, a LIST of every audited kind, its PolicyReports', () => {
     const roles = objects.filter((o) => o.obj.kind === 'ClusterRole' || o.obj.kind === 'Role')
     assert.equal(roles.length, 1)
-    assert.deepEqual(roles[0]!.obj.rules, [{ apiGroups: ['meshcert.io'], resources: ['meshcertpolicies'], verbs: ['get', 'list', 'watch'] }])
+    const granted = new Set<string>()
+    for (const rule of roles[0]!.obj.rules as Obj[]) for (const g of rule.apiGroups) for (const r of rule.resources) for (const v of rule.verbs) granted.add(`${v} ${g}/${r}`)
+    const needed = new Set<string>(['get', 'list', 'watch'].map((v) => `${v} meshcert.io/meshcertpolicies`))
+    for (const t of AUDITED_TYPES) needed.add(`list ${t.group}/${t.plural}`)
+    for (const t of [POLICY_REPORTS, CLUSTER_POLICY_REPORTS]) for (const v of ['list', 'create', 'update', 'delete']) needed.add(`${v} ${t.group}/${t.plural}`)
+    assert.deepEqual([...granted].sort(), [...needed].sort())
+    assert.ok(![...granted].some((g) => g.includes('secrets') || g.includes('configmaps')), 'no Secrets, no ConfigMaps')
     const binding = one(objects, 'ClusterRoleBinding')
     assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roles[0]!.obj.metadata.name })
     const sa = one(objects, 'ServiceAccount')
@@ -159,6 +167,7 @@ describe('manifests/', function () {
     const config = parseFlags(c.args, { POD_NAMESPACE: NAMESPACE })
     assert.ok(typeof config === 'object')
     assert.equal(config.watchPolicies, true)
+    assert.equal(config.auditIntervalMs, 3_600_000)
     assert.equal(c.ports.find((p: Obj) => p.name === 'https').containerPort, config.port)
     assert.equal(c.ports.find((p: Obj) => p.name === 'metrics').containerPort, config.metricsPort)
     // TLS files come from the serving Certificate's Secret, mounted read-only.
@@ -184,27 +193,38 @@ describe('manifests/', function () {
     const certificate = one(objects, 'Certificate', 'meshcert-webhook')
     const service = one(objects, 'Service')
     assert.equal(vwc.metadata.annotations['cert-manager.io/inject-ca-from'], `${NAMESPACE}/${certificate.metadata.name}`)
-    assert.equal(vwc.webhooks.length, 1)
-    const [w] = vwc.webhooks
-    assert.deepEqual(w.admissionReviewVersions, ['v1'])
-    assert.equal(w.sideEffects, 'None')
-    assert.equal(w.failurePolicy, 'Fail')
-    assert.equal(w.timeoutSeconds, 5)
-    assert.deepEqual(w.clientConfig.service, { name: service.metadata.name, namespace: NAMESPACE, path: '/validate', port: 443 })
-    assert.equal(w.clientConfig.caBundle, undefined, 'cainjector fills caBundle')
-    const excluded = w.namespaceSelector.matchExpressions.find((e: Obj) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn')
-    assert.ok(excluded.values.includes(NAMESPACE), 'its own namespace is never sent')
+    assert.deepEqual(
+      vwc.webhooks.map((w: Obj) => [w.name, w.failurePolicy]),
+      [
+        ['mesh-security.validate.meshcert.io', 'Fail'],
+        ['workload-switches.validate.meshcert.io', 'Fail'],
+        ['workloads.validate.meshcert.io', 'Ignore'],
+      ],
+    )
+    for (const w of vwc.webhooks as Obj[]) {
+      assert.deepEqual(w.admissionReviewVersions, ['v1'])
+      assert.equal(w.sideEffects, 'None')
+      assert.equal(w.timeoutSeconds, 5)
+      assert.equal(w.matchPolicy, 'Equivalent')
+      assert.deepEqual(w.clientConfig.service, { name: service.metadata.name, namespace: NAMESPACE, path: '/validate', port: 443 })
+      assert.equal(w.clientConfig.caBundle, undefined, 'cainjector fills caBundle')
+      const excluded = w.namespaceSelector.matchExpressions.find((e: Obj) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'NotIn')
+      assert.ok(excluded.values.includes(NAMESPACE) && excluded.values.includes('kube-system'), `${w.name}: its own namespace and kube-system are never sent`)
+      for (const rule of w.rules) assert.deepEqual(rule.operations, ['CREATE', 'UPDATE'], 'DELETE is always allowed, so never sent')
+    }
     // The serving certificate names the DNS name kube-apiserver dials.
     assert.ok(certificate.spec.dnsNames.includes(`${service.metadata.name}.${NAMESPACE}.svc`))
-    for (const rule of w.rules) assert.deepEqual(rule.operations, ['CREATE', 'UPDATE'], 'DELETE is always allowed, so never sent')
   })
 
   it('sends exactly the kinds the policy engine judges, in every version', () => {
     const vwc = one(objects, 'ValidatingWebhookConfiguration')
+    // The union of the webhooks' rules; only the complementary workload pair may share a resource.
     const sent = new Set<string>()
-    for (const rule of vwc.webhooks[0].rules) {
-      for (const group of rule.apiGroups) for (const version of rule.apiVersions) for (const resource of rule.resources) sent.add(`${group}/${version}/${resource}`)
-    }
+    const sentBy = (w: Obj) => (w.rules as Obj[]).flatMap((rule) => rule.apiGroups.flatMap((g: string) => rule.apiVersions.flatMap((v: string) => rule.resources.map((r: string) => `${g}/${v}/${r}`)))) as string[]
+    const [security, switches, workloads] = (vwc.webhooks as Obj[]).map(sentBy) as [string[], string[], string[]]
+    assert.deepEqual(switches, workloads)
+    assert.deepEqual(security.filter((r) => switches.includes(r)), [])
+    for (const r of [...security, ...switches]) sent.add(r)
     const judged = new Set<string>()
     for (const k of coveredKinds()) {
       const res = resourceOf[`${k.group}/${k.kind}`]
@@ -212,6 +232,16 @@ describe('manifests/', function () {
       for (const version of k.versions ?? res.versions) judged.add(`${k.group}/${version}/${res.plural}`)
     }
     assert.deepEqual([...sent].sort(), [...judged].sort())
+  })
+
+  it('audits every kind the policy engine judges, under the plural and versions the webhook rules name', () => {
+    assert.deepEqual(unauditedKinds(), [])
+    for (const t of AUDITED_TYPES) {
+      const res = resourceOf[`${t.group}/${t.kind}`]
+      assert.ok(res, `${t.group}/${t.kind} is judged`)
+      assert.equal(t.plural, res.plural)
+      assert.deepEqual([...t.versions].sort(), [...res.versions].sort(), `${t.group}/${t.kind} versions`)
+    }
   })
 
   itWithFixtures('knows the same plurals and served versions as the upstream CRDs', () => {

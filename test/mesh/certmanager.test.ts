@@ -31,7 +31,6 @@ describe('cert-manager Certificate reader (mesh/certmanager)', function () {
     )
     assert.deepEqual([facts.readyStatus, facts.ready, facts.duration, facts.durationMs, facts.problems], ['True', true, '1h30m', 90 * 60_000, []])
     assert.deepEqual([facts.notBefore, facts.notAfter, facts.renewalTime], ['2026-06-01T12:00:00Z', '2026-06-02T12:00:00Z', '2026-06-02T04:00:00Z'])
-    assert.equal('renewalOverdue' in facts, false, 'renewalOverdue is only judged when a time is given')
   })
 
   it('keeps the Ready condition status False next to ready false, with its reason and message', function () {
@@ -54,13 +53,13 @@ describe('cert-manager Certificate reader (mesh/certmanager)', function () {
   })
 
   it('leaves out notBefore, notAfter and renewalTime that are not dates', function () {
-    const facts = certificateStatus(withStatus({ notBefore: 'yesterday', notAfter: 42, renewalTime: '', conditions: [] }), NOW)
-    assert.deepEqual([facts.notBefore, facts.notAfter, facts.renewalTime, facts.renewalOverdue], [undefined, undefined, undefined, false])
+    const facts = certificateStatus(withStatus({ notBefore: 'yesterday', notAfter: 42, renewalTime: '', conditions: [] }))
+    assert.deepEqual([facts.notBefore, facts.notAfter, facts.renewalTime], [undefined, undefined, undefined])
   })
 
   it('reads a Certificate whose status.conditions is not a list as having no Ready condition, without throwing', function () {
     for (const conditions of [{ type: 'Ready', status: 'True' }, 'Ready', 7, null, [null, 'Ready', { type: 'Ready', status: 'True' }]]) {
-      const facts = certificateStatus(withStatus({ conditions }), NOW)
+      const facts = certificateStatus(withStatus({ conditions }))
       const expected = Array.isArray(conditions) ? 'True' : 'Unknown'
       assert.equal(facts.readyStatus, expected, `conditions ${JSON.stringify(conditions)}`)
     }
@@ -70,13 +69,6 @@ describe('cert-manager Certificate reader (mesh/certmanager)', function () {
     const cert = certManagerCertificate('shop', 'web')
     const facts = certificateStatus({ ...cert, spec: { ...(cert.spec as object), dnsNames: ['a.example.com', 5, null], uris: 'spiffe://x' } })
     assert.deepEqual([facts.dnsNames, facts.uris], [['a.example.com'], []])
-  })
-
-  it('judges a renewal overdue only when renewalTime has passed at now and the Certificate is not Ready', function () {
-    const past = new Date(NOW.getTime() - DAY)
-    assert.equal(certificateStatus(certManagerCertificate('shop', 'web', { ready: false, renewalTime: past }), NOW).renewalOverdue, true)
-    assert.equal(certificateStatus(certManagerCertificate('shop', 'web', { ready: true, renewalTime: past }), NOW).renewalOverdue, false)
-    assert.equal(certificateStatus(certManagerCertificate('shop', 'web', { ready: false, renewalTime: new Date(NOW.getTime() + DAY) }), NOW).renewalOverdue, false)
   })
 
   it('defaults the issuerRef kind to Issuer and group to cert-manager.io, and reads a missing issuerRef as empty', function () {

@@ -178,14 +178,16 @@ describe('effective mTLS mode', () => {
   describe('Linkerd', () => {
     const ldest = { namespace: 'emojivoto', labels: { app: 'web-svc' }, port: 8080 }
 
-    it('is PERMISSIVE by default: mTLS for meshed clients, plaintext accepted', () => {
+    it('is PERMISSIVE by default and warns: mTLS for meshed clients, but plaintext is admitted', () => {
       const r = effectiveLinkerdMtls({ destination: ldest })
-      assert.deepEqual([r.mode, r.findings[0]!.status], ['PERMISSIVE', 'pass'])
+      assert.deepEqual([r.mode, r.wire, r.findings.at(-1)!.status], ['PERMISSIVE', 'mtls', 'warn'])
+      assert.match(r.findings.at(-1)!.message, /admitted by the default all-unauthenticated/)
     })
 
-    it('is DISABLE and fails on a port listed in skip-inbound-ports, from the pod or the namespace', () => {
+    it('is DISABLE on a port listed in skip-inbound-ports, from the pod or the namespace: plaintext, no identity', () => {
       const r = effectiveLinkerdMtls({ destination: { ...ldest, annotations: { 'config.linkerd.io/skip-inbound-ports': '8080' } } })
-      assert.deepEqual([r.mode, r.findings[0]!.status], ['DISABLE', 'fail'])
+      assert.deepEqual([r.mode, r.wire, r.findings.at(-1)!.status], ['DISABLE', 'plaintext', 'warn'])
+      assert.match(r.findings.at(-1)!.reason!, /no principal- or namespace-based authorization rule can match/)
       assert.equal(effectiveLinkerdMtls({ destination: ldest, namespaceAnnotations: { 'config.linkerd.io/skip-inbound-ports': '8000-8100' } }).mode, 'DISABLE')
     })
 
@@ -206,10 +208,10 @@ describe('effective mTLS mode', () => {
 
     it('warns when a Server\'s proxyProtocol disagrees with the opaque-ports annotation', () => {
       const server = { metadata: { name: 'web', namespace: 'emojivoto' }, spec: { podSelector: { matchLabels: { app: 'web-svc' } }, port: 8080, proxyProtocol: 'HTTP/1' } }
-      const r = effectiveLinkerdMtls({ destination: { ...ldest, annotations: { 'config.linkerd.io/opaque-ports': '8080' } }, servers: [server] })
+      const r = effectiveLinkerdMtls({ destination: { ...ldest, annotations: { 'config.linkerd.io/opaque-ports': '8080' } }, policies: { servers: [server] } })
       assert.ok(r.findings.some((f) => f.status === 'warn' && /says proxyProtocol HTTP\/1/.test(f.message)))
       const opaque = { ...server, spec: { ...server.spec, proxyProtocol: 'opaque' } }
-      assert.ok(effectiveLinkerdMtls({ destination: ldest, servers: [opaque] }).findings.some((f) => /is not in config.linkerd.io\/opaque-ports/.test(f.message)))
+      assert.ok(effectiveLinkerdMtls({ destination: ldest, policies: { servers: [opaque] } }).findings.some((f) => /is not in config.linkerd.io\/opaque-ports/.test(f.message)))
     })
 
     it('rejects a port that is not a number', () => {

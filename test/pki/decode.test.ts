@@ -52,9 +52,8 @@ describe('decodeCertificates', () => {
     ]
   }
 
-  it('returns @peculiar/x509 certificates that read exactly like eagerly parsed ones', () => {
+  it('returns certificates that read exactly like eagerly parsed @peculiar/x509 ones', () => {
     for (const cert of decodeCertificates(pemBundle(leaf, pki.intermediate, pki.root), 'file chain.pem')) {
-      assert.ok(cert instanceof x509.X509Certificate)
       assert.deepEqual(readable(cert), readable(new x509.X509Certificate(new Uint8Array(cert.rawData))))
     }
   })

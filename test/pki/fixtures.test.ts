@@ -50,6 +50,21 @@ describeWithFixtures('upstream certificate fixtures', () => {
     })
   })
 
+  describe('istio-samples (samples/certs: the plug-in CA of the Istio docs)', () => {
+    it('verifies by default with RFC 5280 profile warnings — no key identifiers, basicConstraints not critical — and fails with strict', async () => {
+      const at = new Date('2024-01-01T00:00:00Z')
+      const input = { certificates: certs('istio-samples/workload-foo-cert.pem'), roots: certs('istio-samples/root-cert.pem'), now: at }
+      const normal = await verifyChain(input)
+      assert.equal(normal.valid, true)
+      assert.equal(normal.svid?.spiffeId, 'spiffe://trust-domain-foo/ns/foo/sa/foo')
+      const breached = (fs: { check: string; status: string; subject: string }[]) => fs.filter((f) => f.check.startsWith('rfc5280.') && f.status !== 'pass').map((f) => `${f.status} ${f.check} ${f.subject.split(' ')[0]}`)
+      assert.deepEqual(breached(normal.findings), ['warn rfc5280.authority-key-id leaf', 'warn rfc5280.authority-key-id intermediate', 'warn rfc5280.subject-key-id intermediate', 'warn rfc5280.basic-constraints intermediate', 'warn rfc5280.basic-constraints root'])
+      const strict = await verifyChain({ ...input, strict: true })
+      assert.equal(strict.valid, false)
+      assert.ok(breached(strict.findings).every((b) => b.startsWith('fail ')))
+    })
+  })
+
   describe('linkerd (cli/cmd/install_test.go issuer validation)', () => {
     const cases = () => (JSON.parse(readFixture('certs/linkerd/expected.json')) as { cases: Array<{ prefix: string; expected_error: string | null }> }).cases
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { ChainReport } from '../../mesh/chain-report.js'
-import { DAY, HOUR, NOW, meshPki, pemBundle, type MeshPki } from '../support/certs.js'
+import * as x509 from '@peculiar/x509'
+import { DAY, HOUR, NOW, issue, meshPki, pemBundle, type MeshPki } from '../support/certs.js'
 import { runCli, type CliRun } from '../support/cli.js'
 import { fixturePath, itWithFixtures, readFixture } from '../support/fixtures.js'
 
@@ -28,10 +29,18 @@ describe('kubectl meshcert chain (the built CLI)', function () {
     const httpbin = await pki.workload('default', 'httpbin')
     const expired = await pki.workload('default', 'sleep', { notBefore: new Date(NOW.getTime() - 3 * DAY), notAfter: new Date(NOW.getTime() - 2 * DAY) })
     const other = await meshPki('other.example')
+    const window = { notBefore: new Date(NOW.getTime() - 6 * HOUR), notAfter: new Date(NOW.getTime() + 18 * HOUR) }
+    const bareCa = await issue({ subject: 'O=cluster.local,CN=Bare CA', ...window, isCA: true, noSubjectKeyId: true, basicConstraintsCritical: false }, pki.root)
+    const underBareCa = await issue({ subject: '', ...window, uris: ['spiffe://cluster.local/ns/default/sa/web'], noAuthorityKeyId: true }, bareCa)
+    const clientOnly = await issue({ subject: 'CN=client.example', ...window, dns: ['client.example'], extKeyUsage: [x509.ExtendedKeyUsage.clientAuth] }, pki.intermediate)
+    const twoIds = await pki.workload('default', 'shared', { uris: ['spiffe://cluster.local/ns/default/sa/shared', 'spiffe://cluster.local/ns/default/sa/other'] })
     writeFileSync(file('chain.pem'), pemBundle(httpbin, pki.intermediate))
     writeFileSync(file('chain-shuffled-with-root.pem'), pemBundle(pki.root, httpbin, pki.intermediate))
     writeFileSync(file('expired.pem'), pemBundle(expired, pki.intermediate))
     writeFileSync(file('root.pem'), pki.root.pem)
+    writeFileSync(file('bare-ca.pem'), pemBundle(underBareCa, bareCa))
+    writeFileSync(file('client-only.pem'), pemBundle(clientOnly, pki.intermediate))
+    writeFileSync(file('two-ids.pem'), pemBundle(twoIds, pki.intermediate))
     writeFileSync(file('other-root.pem'), other.root.pem)
     writeFileSync(file('leaf.der'), httpbin.der)
     writeFileSync(file('tls.key'), await httpbin.keyPem())
@@ -180,6 +189,52 @@ describe('kubectl meshcert chain (the built CLI)', function () {
     }
   })
 
+  describe('the RFC 5280 profile: warnings by default, failures with --strict', () => {
+    it('a CA without key identifiers or a critical basicConstraints verifies with warnings that name the rule and the verifiers (exit 0)', async () => {
+      const run = await runCli(['chain', '-f', file('bare-ca.pem'), '--trust-bundle', file('root.pem'), ...AT])
+      assert.equal(run.code, 0, run.stdout)
+      assert.match(run.stdout, /bare-ca\.pem: chain verifies at 2026-06-01T12:00:00Z against the trust bundle root\.pem \(1 root\)\./)
+      assert.match(run.stdout, /WARN \[rfc5280\.subject-key-id\] intermediate CN=Bare CA,O=cluster\.local: it is a CA without a subjectKeyIdentifier \(RFC 5280 §4\.2\.1\.2/)
+      assert.match(run.stdout, /WARN \[rfc5280\.basic-constraints\]/)
+      assert.match(run.stdout, /WARN \[rfc5280\.authority-key-id\]/)
+      assert.match(run.stdout, /why: refused by OpenSSL \(X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER with -x509_strict\); accepted by Linkerd proxy's rustls-webpki and Go crypto\/x509; a warning here, a failure with --strict/)
+    })
+
+    it('the same chain with --strict does not verify (exit 1), says it was judged strictly, and ends with a fix', async () => {
+      const run = await runCli(['chain', '-f', file('bare-ca.pem'), '--trust-bundle', file('root.pem'), '--strict', ...AT])
+      assert.equal(run.code, 1, run.stdout)
+      assert.match(run.stdout, /bare-ca\.pem: chain does NOT verify .*, by the RFC 5280 profile \(--strict\)\./)
+      assert.match(run.stdout, /FAIL \[rfc5280\.subject-key-id\]/)
+      assert.match(run.stdout.trimEnd().split('\n').pop()!, /^Fix: reissue/)
+      const json = JSON.parse((await runCli(['chain', '-f', file('bare-ca.pem'), '--trust-bundle', file('root.pem'), '--strict', ...AT, '-o', 'json'])).stdout) as ChainReport
+      assert.deepEqual(json.profile, { strict: true, purpose: 'any' })
+      assert.deepEqual(json.chains[0]!.verification.profile, { strict: true, purpose: 'any' })
+    })
+
+    it('--purpose server refuses a client-only leaf (exit 1); --purpose client and the default accept it (exit 0)', async () => {
+      const server = await runCli(['chain', '-f', file('client-only.pem'), '--trust-bundle', file('root.pem'), '--purpose', 'server', ...AT])
+      assert.equal(server.code, 1, server.stdout)
+      assert.match(server.stdout, /, for TLS server use\./)
+      assert.match(server.stdout, /FAIL \[rfc5280\.ext-key-usage\] leaf CN=client\.example: its extendedKeyUsage \(clientAuth\) does not list serverAuth/)
+      assert.match(server.stdout, /no peer accepts it/)
+      for (const args of [['--purpose', 'client'], []]) {
+        const run = await runCli(['chain', '-f', file('client-only.pem'), '--trust-bundle', file('root.pem'), ...args, ...AT])
+        assert.equal(run.code, 0, run.stdout)
+      }
+    })
+  })
+
+  it('a leaf with two spiffe:// URI SANs is no SVID: exit 1, identity none with the reason, in the table and in JSON', async () => {
+    const run = await runCli(['chain', '-f', file('two-ids.pem'), '--trust-bundle', file('root.pem'), ...AT])
+    assert.equal(run.code, 1, run.stdout)
+    assert.match(run.stdout.split('\n')[1]!, /^two-ids\.pem\s+Cert Chain\s+FILE\s+true\s+\S+\s+\S+\s+\S+\s+none: 2 URI SANs\s+CN=Intermediate CA/)
+    assert.match(run.stdout, /FAIL \[svid\.uri-san\] leaf spiffe:\/\/cluster\.local\/ns\/default\/sa\/shared has 2 URI SANs/)
+    const report = JSON.parse((await runCli(['chain', '-f', file('two-ids.pem'), '--trust-bundle', file('root.pem'), ...AT, '-o', 'json'])).stdout) as ChainReport
+    assert.deepEqual([report.rows[0]!.identity, report.rows[0]!.identityProblem], ['none', '2 URI SANs'])
+    assert.deepEqual(report.chains[0]!.verification.svid, { status: 'invalid', reason: '2 URI SANs', uris: ['spiffe://cluster.local/ns/default/sa/shared', 'spiffe://cluster.local/ns/default/sa/other'] })
+    assert.equal(report.valid, false)
+  })
+
   describe('bad usage and bad input exit 2 with a message and a fix, never a stack trace', () => {
     const cases: Array<[string, () => string[], RegExp]> = [
       ['a missing file', () => ['chain', '-f', file('nope.pem')], /error: -f .*nope\.pem: no such file\nFix: /],
@@ -193,7 +248,8 @@ describe('kubectl meshcert chain (the built CLI)', function () {
       ['a --rotate-at outside 0..1', () => ['chain', '-f', file('chain.pem'), '--rotate-at', '1.5'], /error: --rotate-at "1\.5" is not a fraction between 0 and 1/],
       ['-f together with --config-dump', () => ['chain', '-f', file('chain.pem'), '--config-dump', file('dump.json')], /cannot also be provided when using/],
       ['no input at all', () => ['chain'], /error: nothing to verify.*\nFix: /],
-      ['an unknown output format', () => ['chain', '-f', file('chain.pem'), '-o', 'xml'], /error: Expected --output=xml to be one of: table, json, yaml\nFix: see `kubectl meshcert chain --help`/],
+      ['an unknown output format', () => ['chain', '-f', file('chain.pem'), '-o', 'xml'], /error: Expected --output=xml to be one of: table, wide, json, yaml\nFix: see `kubectl meshcert chain --help`/],
+      ['an unknown --purpose', () => ['chain', '-f', file('chain.pem'), '--purpose', 'email'], /error: Expected --purpose=email to be one of: any, server, client\nFix: /],
     ]
     for (const [what, args, message] of cases) {
       it(`${what} is refused with exit 2 and a fix`, async () => {

@@ -16,6 +16,8 @@ describe('usage errors from the flag parser', () => {
     ['a value an integer flag refuses', ['load', '--workloads', 'abc'], /--workloads: Expected an integer but received: abc/],
     ['a flag without its value', ['chain', '-f'], /Flag --file expects a value/],
     ['an unknown flag', ['chain', '--bogus'], /Nonexistent flag: --bogus/],
+    ['missing arguments, by name on one line', ['diagnose'], /^error: missing the arguments SRC and DST\n/],
+    ['a missing argument, without notes about other flags', ['authz', '--header', 'x=1'], /^error: missing the argument SRC\nFix/],
   ]
   for (const [what, args, message] of cases) {
     it(`exits 2 with the parser's message and a --help pointer for ${what}`, () => {

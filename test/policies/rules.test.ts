@@ -6,6 +6,7 @@ import { parseAllDocuments } from 'yaml'
 import { defaultPolicy, evaluateObject } from '../../policies/index.js'
 import type { MeshCertPolicy, MeshCertPolicySpec } from '../../policies/index.js'
 import { NOW } from '../support/certs.js'
+import { makeCsr, toSpecRequest } from './support/csr.js'
 import { describeWithFixtures, fixturePath } from '../support/fixtures.js'
 
 const policy = (spec: MeshCertPolicySpec): MeshCertPolicy => ({ apiVersion: 'meshcert.io/v1alpha1', kind: 'MeshCertPolicy', metadata: { name: 'p' }, spec })
@@ -65,6 +66,51 @@ describe('rules', () => {
     })
   })
 
+  describe('X509-SVID requests (Certificate, CertificateRequest)', () => {
+    const certs = policy({ certificates: { caNamespaces: ['apps'] } })
+    const cert = (spec: Record<string, unknown>) => obj('cert-manager.io/v1', 'Certificate', { secretName: 's', issuerRef: { name: 'ca' }, duration: '24h', ...spec })
+    const svidRules = (o: unknown) => evaluateObject(o, [certs], NOW).findings.filter((f) => f.rule.endsWith('-svid'))
+    const id = 'spiffe://cluster.local/ns/apps/sa/web'
+
+    it("cert-manager's default usages (digital signature, key encipherment) and the mesh's four make a valid SVID", () => {
+      assert.deepEqual(svidRules(cert({ uris: [id] })), [])
+      assert.deepEqual(svidRules(cert({ uris: [id], usages: ['digital signature', 'key encipherment', 'server auth', 'client auth'] })), [])
+    })
+
+    it('if a Certificate with a SPIFFE ID may only serve, it is denied naming spec.usages', () => {
+      const [f, ...rest] = svidRules(cert({ uris: [id], usages: ['signing', 'server auth'] }))
+      assert.deepEqual(rest, [])
+      assert.deepEqual([f!.rule, f!.field, f!.status], ['certificate-svid', 'spec.usages', 'fail'])
+      assert.equal(f!.message, 'the certificate it asks for extKeyUsage (serverAuth) lacks clientAuth, policy allows a spiffe:// URI SAN only on a valid X509-SVID')
+    })
+
+    it('if a Certificate with a SPIFFE ID is a CA (where CAs are allowed), it is still no SVID: cert-manager adds cert sign', () => {
+      assert.deepEqual(svidRules(cert({ uris: [id], isCA: true })).map((f) => [f.field, f.message.split(',')[0]]), [['spec.isCA', 'the certificate it asks for is a CA (basicConstraints cA=true); an X509-SVID leaf must not be'], ['spec.usages', 'the certificate it asks for keyUsage (digitalSignature']])
+    })
+
+    it('a CA whose only URI is the trust domain is a signing certificate, not an SVID', () => {
+      assert.deepEqual(svidRules(cert({ uris: ['spiffe://cluster.local'], isCA: true })), [])
+    })
+
+    it('two SPIFFE IDs, or a SPIFFE ID and another URI, are denied on spec.uris', () => {
+      assert.deepEqual(svidRules(cert({ uris: [id, 'https://web.example'] })).map((f) => [f.field, f.value]), [['spec.uris', [id, 'https://web.example']]])
+    })
+
+    it('usages that are not a list, or a usage cert-manager does not know, cannot be judged when a SPIFFE ID is asked for', () => {
+      assert.deepEqual(rulesOf(cert({ uris: [id], usages: 'server auth' }), certs), ['certificate-svid:fail:unjudgeable'])
+      assert.deepEqual(rulesOf(cert({ uris: [id], usages: ['telepathy'] }), certs), ['certificate-svid:fail:unjudgeable'])
+      assert.deepEqual(rulesOf(cert({ dns: ['web.example'], usages: ['telepathy'] }), certs), [])
+    })
+
+    it("if a CertificateRequest's CSR asks for a SPIFFE ID and spec.usages only client auth, it is denied", async () => {
+      const request = toSpecRequest(await makeCsr({ uris: [id] }))
+      const cr = (usages?: string[]) => obj('cert-manager.io/v1', 'CertificateRequest', { issuerRef: { name: 'ca' }, request, ...(usages ? { usages } : {}) })
+      assert.deepEqual(svidRules(cr(['digital signature', 'client auth'])).map((f) => [f.rule, f.field]), [['certificaterequest-svid', 'spec.usages']])
+      assert.deepEqual(svidRules(cr(['digital signature', 'key encipherment', 'server auth', 'client auth'])), [])
+      assert.deepEqual(svidRules(cr()), [])
+    })
+  })
+
   describe('Linkerd and Consul', () => {
     it('a ServerAuthorization without a client cannot be judged', () => {
       assert.deepEqual(rulesOf(obj('policy.linkerd.io/v1beta1', 'ServerAuthorization', { server: { name: 's' } })), ['linkerd-identity-format:fail:unjudgeable'])
@@ -86,7 +132,9 @@ describe('rules', () => {
     it('exempt ports may bypass the proxy; any other port may not', () => {
       assert.deepEqual(rulesOf(deploy({ 'traffic.sidecar.istio.io/excludeInboundPorts': '15020' })), [])
       assert.deepEqual(rulesOf(deploy({ 'traffic.sidecar.istio.io/excludeInboundPorts': '15020,8080' })), ['workload-mtls-bypass:fail'])
-      assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': '*' })), ['workload-mtls-bypass:fail'])
+      assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': '8000-8100' })), ['workload-mtls-bypass:fail'])
+      // proxy-init's ParsePortRange has no wildcard: it skips `*` with an error, so nothing can judge it.
+      assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': '*' })), ['workload-mtls-bypass:fail:unjudgeable'])
     })
     it('a port list that is not ports, or a template that is not an object, cannot be judged', () => {
       assert.deepEqual(rulesOf(deploy({ 'config.linkerd.io/skip-inbound-ports': 'http,99999' })), ['workload-mtls-bypass:fail:unjudgeable'])

@@ -61,7 +61,8 @@ export async function statusScenario(): Promise<StatusScenario> {
   await addCertificate('api', await leaf('api.example.com', ['api.example.com'], oldShopCa, -20, 70), [oldShopCa], 'warn')
   await addCertificate('expiring', await leaf('expiring.example.com', ['expiring.example.com'], shopCa, -80, 10), [shopCa], 'warn', { renewalTime: at(12) })
   await addCertificate('expired', await leaf('expired.example.com', ['expired.example.com'], oldShopCa, -92, -2), [oldShopCa], 'fail', { ready: false })
-  await addCertificate('stuck', await leaf('stuck.example.com', ['stuck.example.com'], shopCa, -60, 30), [shopCa], 'fail', { renewalTime: at(-3) })
+  // Renewal overdue while the certificate still works: a warning (mesh/judge.ts), not a failure.
+  await addCertificate('stuck', await leaf('stuck.example.com', ['stuck.example.com'], shopCa, -60, 30), [shopCa], 'warn', { renewalTime: at(-3) })
   await addCertificate('mismatch', await leaf('mismatch.example.com', ['mismatch.example.com'], shopCa, -10, 80), [shopCa], 'warn', { dnsNames: ['mismatch.example.com', 'www.mismatch.example.com'] })
   objects.push(certManagerCertificate('shop', 'missing', { secretName: 'missing-tls', issuerName: 'shop-ca', dnsNames: ['missing.example.com'], ready: false }))
   expected['Certificate shop/missing'] = 'fail'

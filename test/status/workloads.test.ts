@@ -3,10 +3,13 @@
 // against the fake cluster with Envoy admin and Linkerd TLS stand-ins, counting port-forwards in
 // the fake cluster's request log.
 import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { chainReport } from '../../mesh/chain-report.js'
-import { DEFAULT_THRESHOLDS, rotationFinding, unreadWorkloadItem, workloadItem, WorkloadSampler, type StatusItem, type StatusReport, type WorkloadPod } from '../../mesh/status/index.js'
+import { unreadWorkloadItem, workloadItem, WorkloadSampler, type StatusItem, type StatusReport, type WorkloadPod } from '../../mesh/status/index.js'
 import { HOUR, meshPki, NOW, pemBundle } from '../support/certs.js'
-import { runCli } from '../support/cli.js'
+import { runCli, runCliOnTerminal, terminalAvailable } from '../support/cli.js'
 import { workloadCluster, type WorkloadCluster } from './workload-scenario.js'
 
 const pod = (name: string, owner = 'deploy/web', namespace = 'shop'): WorkloadPod => ({ namespace, name, mesh: 'istio', owner })
@@ -22,22 +25,27 @@ describe('status --workloads sampling and judgement (mesh/status, no cluster)', 
     assert.equal(['a', 'b', 'c'].filter((n) => all.offer(pod(n))).length, 3)
   })
 
-  it('passes a certificate before its rotation point and warns once the mesh should have rotated it', () => {
-    const before = rotationFinding(hoursFromNow(-6), hoursFromNow(18), 0.5, NOW, pod('a'), 'Pod shop/a')
-    assert.equal(before.status, 'pass')
-    const overdue = rotationFinding(hoursFromNow(-14), hoursFromNow(10), 0.5, NOW, pod('a'), 'Pod shop/a')
+  it('passes a certificate before its rotation point and warns once the mesh should have rotated it', async () => {
+    const pki = await meshPki()
+    const row = async (fromH: number, toH: number) => {
+      const leaf = await pki.workload('shop', 'web', { notBefore: hoursFromNow(fromH), notAfter: hoursFromNow(toH) })
+      const report = await chainReport({ kind: 'files', chain: { name: 'default', origin: 'test', data: pemBundle(leaf, pki.intermediate) }, trustBundle: { name: 'ROOTCA', origin: 'test', data: pki.root.pem }, holder: { renewal: { by: 'istio' } } }, NOW, 0.5)
+      return workloadItem(pod('a'), report).findings.find((f) => f.check === 'status.rotation')!
+    }
+    assert.equal((await row(-6, 18)).status, 'pass')
+    const overdue = await row(-14, 10)
     assert.equal(overdue.status, 'warn')
-    assert.match(overdue.message, /rotation overdue: istio rotates at 50% of the lifetime, due 2026-06-01T10:00:00Z \(2h ago\)/)
+    assert.match(overdue.message, /renewal by istio is overdue: due at 2026-06-01T10:00:00Z \(2h ago\)/)
     assert.match(overdue.fix!, /kubectl rollout restart deploy\/web -n shop/)
     // Expired is the expiry check's to report, not a second rotation warning.
-    assert.equal(rotationFinding(hoursFromNow(-30), hoursFromNow(-6), 0.5, NOW, pod('a'), 'Pod shop/a').status, 'pass')
+    assert.equal((await row(-30, -6)).status, 'pass')
   })
 
   it('makes a failing workload row from an expired proxy certificate, with its identity, rotation time and a verified chain', async () => {
     const pki = await meshPki()
     const leaf = await pki.workload('shop', 'web', { notBefore: hoursFromNow(-30), notAfter: hoursFromNow(-6) })
-    const report = await chainReport({ kind: 'files', chain: { name: 'default', origin: 'test', data: pemBundle(leaf, pki.intermediate) }, trustBundle: { name: 'ROOTCA', origin: 'test', data: pki.root.pem } }, NOW, 0.5)
-    const item = workloadItem(pod('web-1'), report, NOW, DEFAULT_THRESHOLDS)
+    const report = await chainReport({ kind: 'files', chain: { name: 'default', origin: 'test', data: pemBundle(leaf, pki.intermediate) }, trustBundle: { name: 'ROOTCA', origin: 'test', data: pki.root.pem }, holder: { renewal: { by: 'istio' } } }, NOW, 0.5)
+    const item = workloadItem(pod('web-1'), report)
     assert.equal(item.status, 'fail')
     assert.equal(item.role, 'workload')
     assert.equal(item.subject, 'spiffe://cluster.local/ns/shop/sa/web')
@@ -50,9 +58,21 @@ describe('status --workloads sampling and judgement (mesh/status, no cluster)', 
     const other = await meshPki()
     const leaf = await pki.workload('shop', 'web')
     const report = await chainReport({ kind: 'files', chain: { name: 'default', origin: 'test', data: pemBundle(leaf, pki.intermediate) }, trustBundle: { name: 'ROOTCA', origin: 'test', data: other.root.pem } }, NOW, 0.5)
-    const item = workloadItem(pod('web-1'), report, NOW, DEFAULT_THRESHOLDS)
+    const item = workloadItem(pod('web-1'), report)
     assert.equal(item.status, 'fail')
     assert.equal(item.findings.find((f) => f.check === 'status.chain')!.status, 'fail')
+  })
+
+  it('fails a workload whose proxy presents no valid X509-SVID, with the verdict `chain` gives', async () => {
+    const pki = await meshPki()
+    const leaf = await pki.workload('shop', 'web', { uris: ['spiffe://cluster.local/ns/shop/sa/web', 'spiffe://cluster.local/ns/shop/sa/admin'] })
+    const report = await chainReport({ kind: 'files', chain: { name: 'default', origin: 'test', data: pemBundle(leaf, pki.intermediate) }, trustBundle: { name: 'ROOTCA', origin: 'test', data: pki.root.pem } }, NOW, 0.5)
+    assert.deepEqual(report.chains[0]!.verification.svid, { status: 'invalid', reason: '2 URI SANs', uris: ['spiffe://cluster.local/ns/shop/sa/web', 'spiffe://cluster.local/ns/shop/sa/admin'] })
+    const item = workloadItem(pod('web-1'), report)
+    assert.equal(item.status, 'fail')
+    const chain = item.findings.find((f) => f.check === 'status.chain')!
+    assert.equal(chain.status, 'fail')
+    assert.match(chain.message, /has 2 URI SANs \(spiffe:\/\/cluster\.local\/ns\/shop\/sa\/web, spiffe:\/\/cluster\.local\/ns\/shop\/sa\/admin\); an X509-SVID has exactly one/)
   })
 
   it('turns an unreadable proxy into a skip row that carries the reason and the fix, and an empty one into a failure', () => {
@@ -133,6 +153,24 @@ describe('kubectl meshcert status --workloads (built CLI, fake cluster, proxies 
     } finally {
       wc.cluster.allow({ resource: 'pods/portforward', namespace: 'books' })
     }
+  })
+
+  it('shows no progress when stderr is not a terminal', async () => {
+    const run = await status('-A')
+    assert.equal(run.code, 1, run.stderr)
+    assert.equal(run.stderr, '')
+  })
+
+  ;(terminalAvailable ? it : it.skip)(`on a terminal, stderr shows what is being read and n of m proxies, and clears the line before the result${terminalAvailable ? '' : ' (skipped: util-linux `script` is not on PATH)'}`, async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'meshcert-progress-')), 'report.json')
+    const run = await runCliOnTerminal(['status', '--kubeconfig', wc.cluster.kubeconfigPath, '--at', NOW.toISOString(), '--workloads', '-A', '-o', 'json'], { shellTail: `> '${out}'` })
+    assert.equal(run.code, 1, run.stdout)
+    // eslint-disable-next-line no-control-regex
+    assert.match(run.stdout, /\r\u001b\[2Klisting cert-manager Issuers/)
+    assert.match(run.stdout, /reading workload certificates from proxies: 4 of 4 …/)
+    assert.ok(run.stdout.endsWith('\r\u001b[2K'), JSON.stringify(run.stdout.slice(-40)))
+    assert.equal((JSON.parse(readFileSync(out, 'utf8')) as StatusReport).workloads?.sampled, 4)
+    rmSync(dirname(out), { recursive: true, force: true })
   })
 
   it('refuses --sample without --workloads and a negative --sample (exit 2)', async () => {

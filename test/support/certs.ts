@@ -1,8 +1,10 @@
 // Real certificates for tests: root -> intermediate -> workload, generated with @peculiar/x509 over
 // Node's WebCrypto, at fixed dates (tests never read the wall clock). Every failure mode the checks
 // look for can be produced: expired, not yet valid, wrong key, missing CA flag, pathLen, several
-// URI SANs, name constraints, unknown critical extensions, RSA/ECDSA/Ed25519 keys.
-import { webcrypto } from 'node:crypto'
+// URI SANs, name constraints, unknown critical extensions, RSA/ECDSA/Ed25519 keys, and the RFC 5280
+// profile breaches (key identifiers missing or critical, basicConstraints not critical); what no
+// generator writes — a zero, negative or 21-octet serial, an empty issuer — `rebuild` writes as DER.
+import { KeyObject, sign, webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
 import { AsnConvert } from '@peculiar/asn1-schema'
 import * as asn1X509 from '@peculiar/asn1-x509'
@@ -54,6 +56,14 @@ export interface CertSpec {
   serialNumber?: string
   /** Leave out the subject/authority key identifiers. */
   noKeyIds?: boolean
+  /** Leave out only the subject key identifier. */
+  noSubjectKeyId?: boolean
+  /** Leave out only the authority key identifier. */
+  noAuthorityKeyId?: boolean
+  /** Mark the authority key identifier critical (RFC 5280 §4.2.1.1 forbids it). */
+  criticalAuthorityKeyId?: boolean
+  /** Mark basicConstraints critical (default true; RFC 5280 §4.2.1.9 requires it on CAs). */
+  basicConstraintsCritical?: boolean
   /** Sign with this key instead of the issuer's (a "wrong key" / broken signature). */
   signWith?: CryptoKey
   /** Extra raw extensions (e.g. an unknown critical one). */
@@ -140,17 +150,27 @@ export function nameConstraintsExtension(spec: NameConstraintsSpec): x509.Extens
 let serialCounter = 0x1000
 
 /**
+ * Start serial numbers again from 0x1000. Serials are taken in the order `issue` is called (not
+ * the order key generation finishes), so a scenario built after a reset always gets the same ones
+ * (the documentation examples print them).
+ */
+export function resetSerialNumbers(): void {
+  serialCounter = 0x1000
+}
+
+/**
  * Issue a certificate. Without `issuer` it is self-signed (a root). Defaults follow what mesh CAs
  * issue: CAs get keyCertSign|cRLSign, leaves digitalSignature|keyEncipherment with
  * serverAuth+clientAuth.
  */
 export async function issue(spec: CertSpec, issuer?: Issued): Promise<Issued> {
+  const serialNumber = spec.serialNumber ?? (serialCounter++).toString(16).padStart(8, '0')
   const kind = spec.key ?? 'ECDSA-P256'
   // Fresh keys everywhere (so two roots never share a key) except RSA leaves, which are slow to make.
   const keys = spec.keys ?? (await generateKeys(kind, spec.isCA === true || !kind.startsWith('RSA')))
   const isCA = spec.isCA ?? false
   const extensions: x509.Extension[] = []
-  if (!spec.noBasicConstraints) extensions.push(new x509.BasicConstraintsExtension(isCA, spec.pathLen, true))
+  if (!spec.noBasicConstraints) extensions.push(new x509.BasicConstraintsExtension(isCA, spec.pathLen, spec.basicConstraintsCritical ?? true))
   const keyUsage = spec.keyUsage ?? (isCA ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment)
   if (keyUsage !== 0) extensions.push(new x509.KeyUsagesExtension(keyUsage, true))
   const eku = spec.extKeyUsage ?? (isCA ? [] : [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth])
@@ -164,14 +184,14 @@ export async function issue(spec: CertSpec, issuer?: Issued): Promise<Issued> {
   // Mesh workload certificates have an empty subject, which makes the SAN extension critical.
   if (sans.length) extensions.push(new x509.SubjectAlternativeNameExtension(sans, spec.subject === ''))
   if (spec.nameConstraints) extensions.push(nameConstraintsExtension(spec.nameConstraints))
-  if (!spec.noKeyIds) {
-    extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey))
-    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer ? issuer.keys.publicKey : keys.publicKey))
+  if (!spec.noKeyIds && !spec.noSubjectKeyId) extensions.push(await x509.SubjectKeyIdentifierExtension.create(keys.publicKey))
+  if (!spec.noKeyIds && !spec.noAuthorityKeyId) {
+    extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer ? issuer.keys.publicKey : keys.publicKey, spec.criticalAuthorityKeyId ?? false))
   }
   extensions.push(...(spec.extensions ?? []))
   const signingKey = spec.signWith ?? (issuer ? issuer.keys.privateKey : keys.privateKey)
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: spec.serialNumber ?? (serialCounter++).toString(16).padStart(8, '0'),
+    serialNumber,
     subject: spec.subject,
     issuer: issuer ? issuer.cert.subject : spec.subject,
     notBefore: spec.notBefore,
@@ -181,6 +201,10 @@ export async function issue(spec: CertSpec, issuer?: Issued): Promise<Issued> {
     signingAlgorithm: signingAlgorithm(signingKey),
     extensions,
   })
+  return issued(cert, keys)
+}
+
+function issued(cert: x509.X509Certificate, keys: CryptoKeyPair): Issued {
   return {
     cert,
     keys,
@@ -188,6 +212,22 @@ export async function issue(spec: CertSpec, issuer?: Issued): Promise<Issued> {
     der: new Uint8Array(cert.rawData),
     keyPem: async () => x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY') + '\n',
   }
+}
+
+/**
+ * The same certificate with its TBSCertificate edited as ASN.1 and signed again by `signer` (the
+ * issuer's keys, or its own for a root): for fields no generator lets a caller get wrong, e.g.
+ * `tbs.serialNumber = new Uint8Array([0xff, 0x01]).buffer` (a negative serial) or
+ * `tbs.issuer = new asn1X509.Name()` (an empty issuer).
+ */
+export function rebuild(cert: Issued, signer: CryptoKeyPair, edit: (tbs: asn1X509.TBSCertificate) => void): Issued {
+  const asn = AsnConvert.parse(cert.der, asn1X509.Certificate)
+  edit(asn.tbsCertificate)
+  const tbs = Buffer.from(AsnConvert.serialize(asn.tbsCertificate))
+  const key = KeyObject.from(signer.privateKey)
+  const hash = key.asymmetricKeyType === 'ed25519' ? null : 'sha256'
+  asn.signatureValue = new Uint8Array(sign(hash, tbs, { key, dsaEncoding: 'der' })).buffer
+  return issued(new x509.X509Certificate(AsnConvert.serialize(asn)), cert.keys)
 }
 
 export const HOUR = 3600_000

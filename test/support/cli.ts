@@ -2,7 +2,7 @@
 // Asynchronous on purpose: a fake API server or proxy endpoint in this process must keep answering
 // while the CLI runs. The environment is hermetic by default: no colour, no kubeconfig of the
 // developer's (a test names its own with --kubeconfig or `env`).
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { repoRoot } from './fixtures.js'
 
@@ -35,5 +35,27 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
     child.stdin.end(options.stdin ?? '')
+  })
+}
+
+/** util-linux `script`, which runs a command on a pseudo-terminal, is on PATH. */
+export const terminalAvailable = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0
+
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`
+
+/**
+ * Run the CLI on a pseudo-terminal `columns` wide (through util-linux `script`), as a user at a
+ * terminal would; `shellTail` is appended to the command line (e.g. `> out.json` to keep stdout
+ * off the terminal). Its `stdout` is what the terminal showed, carriage returns included.
+ */
+export function runCliOnTerminal(args: readonly string[], options: CliOptions & { columns?: number; shellTail?: string } = {}): Promise<CliRun> {
+  const command = `stty cols ${options.columns ?? 100} rows 40; exec ${[process.execPath, cliBin, ...args].map(shellQuote).join(' ')} ${options.shellTail ?? ''}`
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: options.cwd ?? repoRoot, env: { ...process.env, NO_COLOR: '1', KUBECONFIG: '', ...options.env } })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout, stderr: '' }))
+    child.stdin.end()
   })
 }

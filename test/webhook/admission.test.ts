@@ -60,12 +60,19 @@ describe('webhook admission verdicts over HTTPS', function () {
       assert.deepEqual([response.uid, response.allowed, response.warnings], ['allow-1', true, undefined])
     })
 
-    itWithFixtures('judges the upstream cert-manager Certificate example: 2160h is allowed, 8760h is denied', async () => {
+    itWithFixtures('judges the upstream cert-manager Certificate example: 2160h is within maxDuration, 8760h is not; its SPIFFE ID without keyUsage is no X509-SVID', async () => {
       const [upstream] = fixtureObjects(CERTIFICATE_FIXTURE)
-      assert.equal(responseOf(await hook.client.review(admissionReview(upstream!))).allowed, true)
-      const denied = responseOf(await hook.client.review(admissionReview(withDuration(upstream!, '8760h'))))
+      // usages [server auth, client auth] and no key usage: cert-manager issues no keyUsage extension,
+      // which an X509-SVID must carry (X509-SVID §4.3), so the spiffe:// URI SAN is refused.
+      const asIs = responseOf(await hook.client.review(admissionReview(upstream!)))
+      assert.equal(asIs.allowed, false)
+      assert.match(asIs.status!.message!, /\[cert-lifetime\/certificate-svid\] Certificate sandbox\/example-com: the certificate it asks for has no keyUsage extension, policy allows a spiffe:\/\/ URI SAN only on a valid X509-SVID\. Fix: set spec\.usages/)
+      assert.doesNotMatch(asIs.status!.message!, /certificate-duration/)
+      const withKeyUsage = { ...upstream!, spec: { ...(upstream!.spec as object), usages: ['digital signature', 'server auth', 'client auth'] } }
+      assert.equal(responseOf(await hook.client.review(admissionReview(withKeyUsage))).allowed, true)
+      const denied = responseOf(await hook.client.review(admissionReview(withDuration(withKeyUsage, '8760h'))))
       assert.equal(denied.allowed, false)
-      assert.match(denied.status!.message!, /Certificate sandbox\/example-com/)
+      assert.match(denied.status!.message!, /\[cert-lifetime\/certificate-duration\] Certificate sandbox\/example-com/)
     })
 
     it('admits DELETE of an object that breaks the policy', async () => {

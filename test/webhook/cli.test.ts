@@ -32,11 +32,20 @@ describe('meshcert-webhook flags', function () {
     assert.deepEqual([config.policyPaths, config.watchPolicies, config.metricsPort, config.namespace], [['a.yaml', 'dir'], true, 9090, 'x'])
   })
 
+  it('takes --audit-interval as a Go duration, and leaves the background audit off without it', () => {
+    const config = parseFlags([...TLS, '--audit-interval', '1h30m'], {})
+    assert.ok(typeof config === 'object')
+    assert.equal(config.auditIntervalMs, 5_400_000)
+    assert.equal((parseFlags(TLS, {}) as { auditIntervalMs?: number }).auditIntervalMs, undefined)
+  })
+
   for (const [title, argv, pattern] of [
     ['refuses to run without the TLS files', ['--port', '8443'], /--tls-cert-file and --tls-private-key-file are required/],
     ['refuses a port out of range', [...TLS, '--port', '70000'], /--port must be a port number/],
     ['refuses an unknown flag', [...TLS, '--insecure'], /Unknown option '--insecure'/],
     ['refuses a body limit below 1 KiB', [...TLS, '--max-body-bytes', '10'], /--max-body-bytes/],
+    ['refuses an audit interval that is not a duration', [...TLS, '--audit-interval', 'hourly'], /--audit-interval must be a duration of at least 10s/],
+    ['refuses an audit interval under 10 s', [...TLS, '--audit-interval', '500ms'], /--audit-interval must be a duration of at least 10s, e\.g\. 1h or 30m, got "500ms"/],
   ] as const) {
     it(`${title} with ERR_MESHCERT_USAGE`, () => {
       assert.throws(() => parseFlags([...argv], {}), (err) => isMeshcertError(err) && err.code === 'ERR_MESHCERT_USAGE' && pattern.test(err.message))
