@@ -10,7 +10,7 @@ import { errorFields, type Logger } from '../core/log.js'
 import { ClusterReader, RESOURCES, type KubeObject, type ResourceType } from '../cluster/reader.js'
 import { Backoff, ListWatch, type WatchEvent } from '../cluster/watch.js'
 import { CA_SECRET_NAMES, GATEWAY_TYPES, TRUST_BUNDLE_CONFIGMAPS } from '../cluster/gather/status.js'
-import { renderStatusPage, type ExpiryThresholds, type KubeObject as StatusObject } from '../mesh/status/index.js'
+import { escapeHtml, renderStatusPage, type ExpiryThresholds, type KubeObject as StatusObject } from '../mesh/status/index.js'
 import { Inventory, type Judgement, type WatchedKind } from './inventory.js'
 import { ExporterMetrics, type WatchHealth } from './metrics.js'
 
@@ -382,7 +382,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
     if (path === '/' || path === '/index.html') {
       const { ready, reasons } = readiness()
       if (!judgedAt) {
-        send(503, 'text/html; charset=utf-8', `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>meshcert exporter: not ready</title></head><body><h1>meshcert exporter: not ready yet</h1><ul>${reasons.map((r) => `<li>${r.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))}</li>`).join('')}</ul></body></html>\n`)
+        send(503, 'text/html; charset=utf-8', `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5"><title>meshcert exporter: not ready</title></head><body><h1>meshcert exporter: not ready yet</h1><ul>${reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul></body></html>\n`)
         return
       }
       const judgement = inventory.judge(clock())
