@@ -5,74 +5,14 @@
 // their ratios (targets: at most 1.5x wall, at most 2x RSS). Also the chain verification rate:
 // end to end, and of the collector alone in process.
 // Usage: node dist/bench/status.js [certificates=10000] [runs=3]
-import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import * as x509 from '@peculiar/x509'
+import { join } from 'node:path'
 import { StatusCollector, type KubeObject as StatusObject } from '../mesh/status/index.js'
-import { certManagerCertificate, certManagerSecret, namespace, startFakeCluster, type KubeObject } from '../test/fakecluster/index.js'
-import { DAY, generateKeys, issue, meshPki, NOW, pemBundle } from '../test/support/certs.js'
+import { startFakeCluster } from '../test/fakecluster/index.js'
+import { NOW } from '../test/support/certs.js'
+import { buildObjects, hasKubectl, measure, median, repoRoot, TIME, type Measured } from './fleet.js'
 
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
-const TIME = '/usr/bin/time'
-
-interface Measured {
-  wallMs: number
-  rssKb: number
-  status: number | null
-}
-
-/** Run under GNU time, asynchronously: the fake API server lives in this process and must keep serving. */
-function measure(command: string, args: string[]): Promise<Measured> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(TIME, ['-f', '%e %M', command, ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => {
-      clearTimeout(timer)
-      const [elapsed, rss] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number]
-      const exit = /Command exited with non-zero status (\d+)/.exec(stderr)
-      resolvePromise({ wallMs: elapsed * 1000, rssKb: rss, status: exit ? Number(exit[1]) : status })
-      if (exit && Number(exit[1]) > 1) process.stderr.write(stderr)
-    })
-  })
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
-function hasKubectl(): boolean {
-  return spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0
-}
-
-async function buildObjects(count: number): Promise<{ objects: KubeObject[]; secrets: KubeObject[] }> {
-  const pki = await meshPki()
-  const leafKeys = await generateKeys('ECDSA-P256')
-  const keyPem = x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', leafKeys.privateKey), 'PRIVATE KEY') + '\n'
-  const perNamespace = 100
-  const objects: KubeObject[] = []
-  const secrets: KubeObject[] = []
-  for (let i = 0; i < count; i++) {
-    const ns = `team-${String(Math.floor(i / perNamespace)).padStart(3, '0')}`
-    if (i % perNamespace === 0) {
-      objects.push(namespace(ns), { apiVersion: 'cert-manager.io/v1', kind: 'Issuer', metadata: { name: 'mesh-ca', namespace: ns }, spec: { ca: { secretName: 'mesh-ca' } } })
-    }
-    const name = `svc-${i}`
-    const host = `${name}.${ns}.svc.cluster.local`
-    // Spread expiry over 1..90 days so sorting and thresholds have work to do.
-    const notAfter = new Date(NOW.getTime() + (1 + (i % 90)) * DAY)
-    const notBefore = new Date(notAfter.getTime() - 90 * DAY)
-    const leaf = await issue({ subject: `CN=${host}`, dns: [host], notBefore, notAfter, keys: leafKeys }, pki.intermediate)
-    objects.push(certManagerCertificate(ns, name, { secretName: `${name}-tls`, dnsNames: [host], duration: '2160h', notBefore, notAfter, renewalTime: new Date(notAfter.getTime() - 30 * DAY) }))
-    const s = certManagerSecret(ns, name, `${name}-tls`, pemBundle(leaf, pki.intermediate), keyPem, pki.root.pem)
-    objects.push(s)
-    secrets.push(s)
-  }
-  return { objects, secrets }
-}
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 10_000)

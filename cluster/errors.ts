@@ -6,7 +6,7 @@ import { ClusterAccessError, MeshcertError } from '../core/errors.js'
 
 /** What a request was for, in the words RBAC uses. */
 export interface RequestIntent {
-  verb: 'get' | 'list' | 'create' | 'update' | 'delete'
+  verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'delete'
   /** Plural resource, with subresource (`pods/portforward`). */
   resource: string
   /** API group ('' for core). */
@@ -65,6 +65,11 @@ export function statusError(status: number, body: string, intent: RequestIntent,
     return new ClusterAccessError('ERR_MESHCERT_FORBIDDEN', `forbidden: cannot ${intent.verb} ${resourceWithGroup(intent)} ${where(intent)}${message ? ` (${message})` : ''}`, grantHint(intent))
   }
   if (status === 404 && intent.verb === 'get' && intent.name !== undefined) return notFoundError(intent)
+  if (status === 410) {
+    // A resourceVersion or continue token older than the server's history (etcd compaction): the
+    // caller lists again from scratch, as client-go's reflector does.
+    return new ClusterAccessError('ERR_MESHCERT_GONE', `the API server no longer has the history asked for by ${what} (410 Gone${message ? `: ${message}` : ''})`, 'list again without a resourceVersion or continue token')
+  }
   if (status === 404) {
     return new ClusterAccessError('ERR_MESHCERT_NOT_FOUND', `the API server has no ${resourceWithGroup(intent)} resource (404 on ${what})`, `is the CRD installed? check with \`kubectl api-resources | grep ${intent.resource.split('/')[0]}\``)
   }

@@ -2,9 +2,8 @@
 // `continue` tokens, so a caller judges and drops one page of Secret bodies before the next is
 // fetched. (ClusterReader.list gathers every page into one array; fleet-scale Secrets must not be.)
 // Uses the reader's kubeconfig transport and typed errors, and counts requests on the reader.
-import type { Agent } from 'node:https'
 import { request as httpsRequest } from 'node:https'
-import { request as httpRequest, type RequestOptions } from 'node:http'
+import { request as httpRequest } from 'node:http'
 import { networkError, statusError, type RequestIntent } from './errors.js'
 import type { ClusterReader, KubeObject, ResourceType } from './reader.js'
 
@@ -16,27 +15,24 @@ export interface PageOptions {
   limit?: number
 }
 
-const transports = new WeakMap<ClusterReader, Promise<{ agent?: Agent; headers: Record<string, string> }>>()
-
-function transport(reader: ClusterReader) {
-  let t = transports.get(reader)
-  if (!t) {
-    t = (async () => {
-      const opts: RequestOptions & { agent?: Agent } = {}
-      await reader.config.kc.applyToHTTPSOptions(opts)
-      const headers: Record<string, string> = {}
-      for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
-      if (opts.auth) headers.Authorization = 'Basic ' + Buffer.from(opts.auth).toString('base64')
-      return { ...(opts.agent ? { agent: opts.agent as Agent } : {}), headers }
-    })()
-    transports.set(reader, t)
-  }
-  return t
+export interface Page {
+  items: KubeObject[]
+  /** Token for the next page; undefined on the last one. */
+  continue?: string
+  /** The list's resourceVersion: a watch from it sees every change after this list. */
+  resourceVersion: string
 }
 
-async function getPage(reader: ClusterReader, path: string, intent: RequestIntent): Promise<{ items?: KubeObject[]; metadata?: { continue?: string } }> {
-  const { agent, headers } = await transport(reader)
-  const url = new URL(reader.server.replace(/\/$/, '') + path)
+/** One page of a LIST: `token` continues a list begun earlier (every page reads the first page's snapshot). */
+export async function listPage(reader: ClusterReader, type: ResourceType, options: PageOptions = {}, token?: string): Promise<Page> {
+  const intent: RequestIntent = { verb: 'list', resource: type.plural, group: type.group, ...(type.namespaced && options.namespace ? { namespace: options.namespace } : {}) }
+  const query = new URLSearchParams()
+  if (options.labelSelector) query.set('labelSelector', options.labelSelector)
+  if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector)
+  query.set('limit', String(options.limit ?? 500))
+  if (token) query.set('continue', token)
+  const { agent, headers } = await reader.connection()
+  const url = reader.url(`${reader.path(type, options.namespace)}?${query}`)
   reader.requests++
   const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const send = url.protocol === 'http:' ? httpRequest : httpsRequest
@@ -51,21 +47,16 @@ async function getPage(reader: ClusterReader, path: string, intent: RequestInten
     req.end()
   })
   if (status < 200 || status >= 300) throw statusError(status, body, intent, reader.server, reader.contextName)
-  return JSON.parse(body) as { items?: KubeObject[]; metadata?: { continue?: string } }
+  const page = JSON.parse(body) as { items?: KubeObject[]; metadata?: { continue?: string; resourceVersion?: string } }
+  return { items: page.items ?? [], ...(page.metadata?.continue ? { continue: page.metadata.continue } : {}), resourceVersion: page.metadata?.resourceVersion ?? '' }
 }
 
 /** LIST `type` one page at a time. */
 export async function* listPages(reader: ClusterReader, type: ResourceType, options: PageOptions = {}): AsyncGenerator<KubeObject[]> {
-  const intent: RequestIntent = { verb: 'list', resource: type.plural, group: type.group, ...(type.namespaced && options.namespace ? { namespace: options.namespace } : {}) }
   let token: string | undefined
   do {
-    const query = new URLSearchParams()
-    if (options.labelSelector) query.set('labelSelector', options.labelSelector)
-    if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector)
-    query.set('limit', String(options.limit ?? 500))
-    if (token) query.set('continue', token)
-    const page = await getPage(reader, `${reader.path(type, options.namespace)}?${query}`, intent)
-    token = page.metadata?.continue || undefined
-    yield page.items ?? []
+    const page = await listPage(reader, type, options, token)
+    token = page.continue
+    yield page.items
   } while (token)
 }

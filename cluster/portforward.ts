@@ -42,6 +42,7 @@ function proxyUnreachable(target: PodPort, detail: string, cause?: unknown): Clu
 /** Run `use` with a loopback port that leads to the pod's port; close everything afterwards. */
 export async function withPortForward<T>(reader: ClusterReader, target: PodPort, use: (localPort: number) => Promise<T>): Promise<T> {
   const { PortForward } = await import('@kubernetes/client-node')
+  if (!reader.config.kc) throw new MeshcertError('ERR_MESHCERT_GENERIC', 'port-forward needs a reader opened with ClusterReader.open (client-node), not openLean')
   const forward = new PortForward(reader.config.kc, true)
   const failures: ForwardFailure[] = []
   const sockets = new Set<Socket>()

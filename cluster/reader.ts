@@ -2,11 +2,12 @@
 // needs, over the kubeconfig's transport (client-node applies the TLS material, tokens and exec
 // plugins), with a per-request timeout, typed errors (see errors.ts) and a request counter so the
 // benchmark can show how many API calls a command makes. The webhook's background audit also
-// creates, replaces and deletes its own PolicyReports through it (create/replace/remove).
+// creates, replaces and deletes its own PolicyReports through it (create/replace/remove); the
+// exporter's watches stream through openStream.
 import type { Agent } from 'node:https'
 import { request as httpsRequest } from 'node:https'
-import { request as httpRequest, type RequestOptions } from 'node:http'
-import { loadKubeconfig, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js'
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
+import { loadKubeconfig, type ClusterConnection, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js'
 import { networkError, statusError, type RequestIntent } from './errors.js'
 import type { KubeObject } from '../mesh/objects.js'
 
@@ -53,6 +54,8 @@ export interface ClusterReaderOptions extends KubeconfigOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000
+/** How long resolved credentials are reused (bound service account tokens and exec credentials expire). */
+const TRANSPORT_TTL_MS = 60_000
 
 export class ClusterReader {
   /** API requests made so far (each page of a LIST counts; port-forward upgrades too). */
@@ -61,11 +64,12 @@ export class ClusterReader {
   readonly contextName: string
   readonly server: string
   readonly timeoutMs: number
-  readonly config: LoadedKubeconfig
+  readonly config: ClusterConnection & Partial<Pick<LoadedKubeconfig, 'kc'>>
   private readonly pageSize: number
   private transport?: Promise<{ agent?: Agent; headers: Record<string, string>; tls: RequestOptions }>
+  private transportAt = 0
 
-  constructor(config: LoadedKubeconfig, options: Pick<ClusterReaderOptions, 'namespace' | 'timeoutMs' | 'pageSize'> = {}) {
+  constructor(config: ClusterConnection & Partial<Pick<LoadedKubeconfig, 'kc'>>, options: Pick<ClusterReaderOptions, 'namespace' | 'timeoutMs' | 'pageSize'> = {}) {
     this.config = config
     this.namespace = options.namespace ?? config.namespace
     this.contextName = config.contextName
@@ -78,11 +82,26 @@ export class ClusterReader {
     return new ClusterReader(await loadKubeconfig(options), options)
   }
 
-  /** TLS material and auth headers, resolved once per reader (exec plugins run once). */
-  private prepare() {
+  /**
+   * A reader over meshcert's own kubeconfig loader (cluster/credentials.ts) instead of
+   * client-node's: a fraction of the memory and start-up, for the long-running exporter. No
+   * port-forward (that needs client-node).
+   */
+  static async openLean(options: ClusterReaderOptions & { serviceAccountDir?: string } = {}): Promise<ClusterReader> {
+    const { loadCredentials } = await import('./credentials.js')
+    return new ClusterReader(await loadCredentials(options), options)
+  }
+
+  /**
+   * TLS material and auth headers, resolved once a minute at most: a one-off command resolves them
+   * once (exec plugins run once); a long-running reader picks up rotated tokens.
+   */
+  connection(): Promise<{ agent?: Agent; headers: Record<string, string>; tls: RequestOptions }> {
+    if (this.transport && Date.now() - this.transportAt > TRANSPORT_TTL_MS) this.transport = undefined
     this.transport ??= (async () => {
+      this.transportAt = Date.now()
       const opts: RequestOptions & { agent?: Agent } = {}
-      await this.config.kc.applyToHTTPSOptions(opts)
+      await this.config.applyToHTTPSOptions(opts)
       const headers: Record<string, string> = {}
       for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v
       if (opts.auth) headers.Authorization = 'Basic ' + Buffer.from(opts.auth).toString('base64')
@@ -94,7 +113,7 @@ export class ClusterReader {
   /** Headers and TLS options for a WebSocket to the API server (port-forward). */
   async webSocketOptions(): Promise<RequestOptions> {
     const opts: RequestOptions = {}
-    await this.config.kc.applyToHTTPSOptions(opts)
+    await this.config.applyToHTTPSOptions(opts)
     return opts
   }
 
@@ -104,13 +123,18 @@ export class ClusterReader {
     return `${base}${ns}/${type.plural}${name !== undefined ? `/${encodeURIComponent(name)}` : ''}${subresource ? `/${subresource}` : ''}`
   }
 
-  /** Send a request; resolves to the status and body text, rejects only on network failure. */
-  private async send(path: string, method = 'GET', payload?: unknown): Promise<{ status: number; body: string }> {
-    const { agent, headers } = await this.prepare()
+  /** The URL of an API path, keeping a path prefix of the server URL (Rancher-style proxies serve the API under /k8s/clusters/x). */
+  url(path: string): URL {
     const url = new URL(path, this.server.endsWith('/') ? this.server : this.server + '/')
-    // Keep a path prefix of the server URL (Rancher-style proxies serve the API under /k8s/clusters/x).
     const prefix = new URL(this.server).pathname.replace(/\/$/, '')
     url.pathname = prefix + path.split('?')[0]
+    return url
+  }
+
+  /** Send a request; resolves to the status and body text, rejects only on network failure. */
+  private async send(path: string, method = 'GET', payload?: unknown): Promise<{ status: number; body: string }> {
+    const { agent, headers } = await this.connection()
+    const url = this.url(path)
     this.requests++
     return new Promise<{ status: number; body: string }>((resolve, reject) => {
       const doRequest = url.protocol === 'http:' ? httpRequest : httpsRequest
@@ -134,6 +158,37 @@ export class ClusterReader {
     const { status, body } = await this.send(path, method, payload)
     if (status < 200 || status >= 300) throw statusError(status, body, intent, this.server, this.contextName)
     return JSON.parse(body)
+  }
+
+  /**
+   * GET a streaming path (`?watch=true`): resolves with the open response once the server answers
+   * 2xx, for the caller to read and to destroy; any other answer is read and thrown as a typed
+   * error. No request timeout: a watch ends when the server's `timeoutSeconds` passes, and the
+   * caller bounds it with `maxMs` (the socket is destroyed after that long).
+   */
+  async openStream(path: string, intent: RequestIntent, maxMs: number): Promise<{ response: IncomingMessage; abort: () => void }> {
+    const { agent, headers } = await this.connection()
+    const url = this.url(path)
+    this.requests++
+    return new Promise((resolve, reject) => {
+      const doRequest = url.protocol === 'http:' ? httpRequest : httpsRequest
+      const req: ClientRequest = doRequest(url, { method: 'GET', agent, headers: { ...headers, Accept: 'application/json' } }, (res) => {
+        const status = res.statusCode ?? 0
+        if (status >= 200 && status < 300) {
+          resolve({ response: res, abort: () => req.destroy() })
+          return
+        }
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => reject(statusError(status, Buffer.concat(chunks).toString('utf8'), intent, this.server, this.contextName)))
+        res.on('error', (err) => reject(networkError(err, this.server, this.contextName, this.timeoutMs)))
+      })
+      const limit = setTimeout(() => req.destroy(Object.assign(new Error('watch outlived its timeout'), { code: 'ETIMEDOUT' })), maxMs)
+      limit.unref()
+      req.on('close', () => clearTimeout(limit))
+      req.on('error', (err) => reject(networkError(err, this.server, this.contextName, maxMs)))
+      req.end()
+    })
   }
 
   /** POST a new object (409 AlreadyExists and the rest are typed errors). */

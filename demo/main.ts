@@ -1,5 +1,5 @@
 // `npm run demo`: the real `kubectl-meshcert` binary run as a user would, each command printed with
-// its real output and exit status, in four steps over the scenarios of demo/scenarios.ts:
+// its real output and exit status, in five steps over the scenarios of demo/scenarios.ts:
 //   1. files: a mesh PKI generated on the spot and dated around the wall clock, read with `chain -f`
 //      and `chain --config-dump`;
 //   2. cluster: `chain POD`, `bundle -A` and `ca` against a fake API server holding a mesh mid root
@@ -7,6 +7,7 @@
 // Steps 2-4 each start their own fake cluster on 127.0.0.1 and judge at the scenario's date (--at).
 // Every command declares its exit status and the text it must print; the demo exits 1 when one
 // does not (demo/run.ts), so a quick start that stops showing what it says fails CI.
+import { exporterDemo } from './exporter.js'
 import { runDemoCommands, type DemoCommand, type Print } from './run.js'
 import { filesScenario, meshScenario, pairScenario, rfc3339, statusScenarioCluster, type Scenario } from './scenarios.js'
 
@@ -15,6 +16,8 @@ interface Step {
   lines: string[]
   start(): Promise<Scenario>
   commands(scenario: Scenario): DemoCommand[]
+  /** A step that is not CLI commands (the exporter): runs itself, returns what did not match. */
+  run?(scenario: Scenario, print: Print): Promise<string[]>
 }
 
 /** The flags that point a command at the scenario's cluster and date, as a user would type them. */
@@ -22,7 +25,7 @@ const kube = (s: Scenario) => ['--kubeconfig', s.kubeconfig!, '--at', rfc3339(s.
 
 const STEPS: Step[] = [
   {
-    title: '1/4  Certificate files: `chain -f` and `chain --config-dump` (no cluster needed)',
+    title: '1/5  Certificate files: `chain -f` and `chain --config-dump` (no cluster needed)',
     lines: ['A mesh PKI generated just now, dated around today:', 'root-cert.pem (Root CA) -> Intermediate CA -> spiffe://cluster.local/ns/demo/sa/httpbin (valid), .../sa/sleep (expired 2 days ago)'],
     start: () => filesScenario(new Date(Math.floor(Date.now() / 1000) * 1000)),
     commands: () => [
@@ -34,7 +37,7 @@ const STEPS: Step[] = [
     ],
   },
   {
-    title: '2/4  A live cluster: `chain POD`, `bundle -A`, `ca` through a kubeconfig',
+    title: '2/5  A live cluster: `chain POD`, `bundle -A`, `ca` through a kubeconfig',
     lines: ['A fake Kubernetes API server on 127.0.0.1 (real HTTPS, discovery, port-forward to the proxies) holding a mesh mid root rotation:', 'Istio in shop and legacy, Linkerd in emojivoto, Consul in payments; Istio and Linkerd each trust an old and a new root.'],
     start: () => meshScenario(),
     commands: (s) => [
@@ -45,7 +48,7 @@ const STEPS: Step[] = [
     ],
   },
   {
-    title: '3/4  Why mTLS fails between two workloads: `diagnose` and `authz`',
+    title: '3/5  Why mTLS fails between two workloads: `diagnose` and `authz`',
     lines: ['Another fake cluster: frontend/web re-issued from a new root while backend/api still trusts only the old one,', 'and an AuthorizationPolicy on api.'],
     start: pairScenario,
     commands: (s) => [
@@ -55,7 +58,7 @@ const STEPS: Step[] = [
     ],
   },
   {
-    title: '4/4  Every certificate by expiry, and the CA signing load: `status` and `load`',
+    title: '4/5  Every certificate by expiry, and the CA signing load: `status` and `load`',
     lines: ['A fake cluster with mesh CA material in every state `status` reports (expiring, expired, not Ready, stuck renewal, old', 'intermediate, broken chain, gateway problems). `load` needs no cluster.'],
     start: statusScenarioCluster,
     commands: (s) => [
@@ -64,6 +67,13 @@ const STEPS: Step[] = [
       { explain: 'CA signing load for 5,000 workloads with 24h certificates:', args: ['load', '--workloads', '5000', '--ttl', '24h', '--rotate-at', '0.5'], exit: 0, shows: ['416.7', '6.944', '0.1157'] },
       { explain: 'Consul: 20,000 workloads with 1h certificates and a 400-pod Deployment:', args: ['load', '--workloads', '20000', '--ttl', '1h', '--mesh', 'consul', '--peak', '400'], exit: 0, shows: ['400 (--peak)', 'at 50/s signing takes 8s'] },
     ],
+  },
+  {
+    title: '5/5  Continuous: the meshcert exporter watching a cluster',
+    lines: ['The status cluster of step 4, watched by meshcert-exporter (list, then watch): the judgements of `status` as', 'Prometheus metrics and a page of its own, kept current as objects change and as time passes.'],
+    start: statusScenarioCluster,
+    commands: () => [],
+    run: exporterDemo,
   },
 ]
 
@@ -76,7 +86,7 @@ async function runStep(step: Step, print: Print): Promise<string[]> {
   const scenario = await step.start()
   try {
     banner(print, step, scenario)
-    return await runDemoCommands(print, scenario, step.commands(scenario))
+    return step.run ? await step.run(scenario, print) : await runDemoCommands(print, scenario, step.commands(scenario))
   } finally {
     await scenario.close()
   }

@@ -94,7 +94,8 @@ function decode(source: PemSource): TrustBundle {
   return bundleFromPem(source.pem ?? '', source.origin)
 }
 
-function stateOf(missing: number, extra: number, empty: boolean): BundleState {
+/** A bundle's state against the reference: what it lacks, what it has in addition, or nothing at all. */
+export function bundleState(missing: number, extra: number, empty: boolean): BundleState {
   if (empty) return 'empty'
   if (missing && extra) return 'drift'
   if (missing) return 'missing-roots'
@@ -144,7 +145,7 @@ function compare(mesh: BundleEntry['mesh'], scope: string, source: PemSource, bu
   const diff = reference ? diffBundles(bundle, reference) : undefined
   const missing = diff?.onlyRight.map((c) => c.sha256Fingerprint) ?? []
   const extra = diff?.onlyLeft.map((c) => c.sha256Fingerprint) ?? []
-  const entry: BundleEntry = { mesh, scope, origin: source.origin, roots: bundle.certificates.map(certificateFacts), state: stateOf(missing.length, extra.length, bundle.certificates.length === 0), missing, extra }
+  const entry: BundleEntry = { mesh, scope, origin: source.origin, roots: bundle.certificates.map(certificateFacts), state: bundleState(missing.length, extra.length, bundle.certificates.length === 0), missing, extra }
   if (source.pod) entry.pods = [`${source.namespace}/${source.pod}`]
   return { entry, bundle }
 }

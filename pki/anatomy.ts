@@ -83,6 +83,11 @@ export function rememberAnatomy(cert: X509Certificate, a: CertificateAnatomy): v
 const SHARED_LIMIT = 4096
 const shared = new Map<string, CertificateAnatomy>()
 
+/** Forget the remembered anatomies (a watcher that reads thousands of leaves once each keeps none). */
+export function clearSharedAnatomies(): void {
+  shared.clear()
+}
+
 /** `dissect`, remembered by SHA-256 of the DER. */
 export function dissectShared(der: Uint8Array): CertificateAnatomy {
   const sha256 = sha256Hex(der)

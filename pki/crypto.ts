@@ -46,6 +46,11 @@ function pssParams(params: Uint8Array | undefined): { hash: string; saltLength: 
 const MEMO_LIMIT = 100_000
 const memo = new Map<string, SignatureResult>()
 
+/** Forget the remembered signature results. */
+export function clearSignatureMemo(): void {
+  memo.clear()
+}
+
 /** Does `issuer`'s public key verify `child`'s signature over its TBSCertificate? */
 export function verifySignature(child: CertificateAnatomy, issuer: CertificateAnatomy): SignatureResult {
   const memoKey = `${child.sha256}:${issuer.sha256}`

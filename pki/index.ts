@@ -20,6 +20,7 @@ export {
 export type { TrustBundle, BundleDiff, SpiffeJwksOptions } from './bundle.js'
 export { judgeSvid, svidCandidate, svidFindings } from './svid.js'
 export type { SvidCandidate, SvidJudgement } from './svid.js'
+export { releaseCertificateMemory } from './memory.js'
 export type { X509Certificate } from '@peculiar/x509'
 // Written by the SPIFFE/duration/CSR owner; re-exported whole so the public entry point stays one file.
 export * from './spiffe.js'

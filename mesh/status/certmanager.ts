@@ -91,7 +91,7 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
  * Does the Secret's certificate match the Certificate's spec? Compares dnsNames, uris, duration
  * and the issuer annotations cert-manager writes on the Secret.
  */
-export function specMatchFinding(r: CertificateRecord, leaf: Readonly<CertificateFacts>, secretAnnotations: Record<string, string>, subject: string): Finding {
+export function specMatchFinding(r: CertificateRecord, leaf: Pick<CertificateFacts, 'notBefore' | 'notAfter'> & { sans: Pick<CertificateFacts['sans'], 'dns' | 'uri'> }, secretAnnotations: Record<string, string>, subject: string): Finding {
   const differences: string[] = []
   if (!sameSet(r.dnsNames, leaf.sans.dns)) differences.push(`dnsNames ${JSON.stringify(r.dnsNames)} but the certificate has ${JSON.stringify(leaf.sans.dns)}`)
   if (!sameSet(r.uris, leaf.sans.uri)) differences.push(`uris ${JSON.stringify(r.uris)} but the certificate has ${JSON.stringify(leaf.sans.uri)}`)

@@ -1,7 +1,8 @@
 // `kubectl meshcert status`: every mesh certificate in the cluster by time to expiry — cert-manager
 // Certificates, mesh CA Secrets, trust bundles, gateway certificates — with what is wrong and how
 // to fix it. Gathers objects page by page (cluster/gather/status.ts), judges them in
-// mesh/status, renders a table, JSON/YAML or Prometheus text exposition.
+// mesh/status, renders a table, JSON/YAML, Prometheus text exposition or the HTML page the
+// exporter serves.
 import { Flags } from '@oclif/core'
 import type { StatusReport } from '../../mesh/status/index.js'
 import { MeshcertError } from '../../core/errors.js'
@@ -26,11 +27,12 @@ Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 c
   static override examples = [
     { description: 'Everything in the cluster:', command: '<%= config.bin %> <%= command.id %> -A' },
     { description: 'Feed node_exporter\'s textfile collector:', command: '<%= config.bin %> <%= command.id %> -A -o prometheus > /var/lib/node_exporter/meshcert.prom' },
+    { description: 'A self-contained HTML report (the exporter\'s page, once):', command: '<%= config.bin %> <%= command.id %> -A -o html > meshcert-status.html' },
     { description: 'Also read two pods per Deployment from their proxies:', command: '<%= config.bin %> <%= command.id %> -A --workloads --sample 2' },
     { description: 'Warn 45 days ahead, and include every TLS Secret:', command: '<%= config.bin %> <%= command.id %> -n istio-system --warn 45d --all-secrets' },
   ]
 
-  static override baseFlags = { ...MeshcertCommand.baseFlags, output: outputFlag(['prometheus']) }
+  static override baseFlags = { ...MeshcertCommand.baseFlags, output: outputFlag(['prometheus', 'html']) }
 
   static override flags = {
     kubeconfig: kubeconfigFlag,
@@ -66,6 +68,11 @@ Exit status: 0 nothing failing, 1 something expired or failing, 2 bad usage, 3 c
     if (format === 'prometheus') {
       const { renderExposition } = await import('../../mesh/status/index.js')
       return renderExposition(report)
+    }
+    if (format === 'html') {
+      // The exporter's page, as a one-off report: the same renderer and the same trust bundle states.
+      const { renderStatusPage, trustBundleStates } = await import('../../mesh/status/index.js')
+      return renderStatusPage({ report, bundles: trustBundleStates(report) })
     }
     return super.render(report, format)
   }

@@ -103,6 +103,10 @@ export interface FakeCluster {
   expireCredentials(): void
   /** Drop the watch history and list snapshots (etcd compaction): old watches and continue tokens get 410. */
   compact(): void
+  /** End every open watch stream, as an apiserver restart or a load balancer's idle cut does; clients watch again. */
+  dropWatches(): void
+  /** Watch streams open now. */
+  openWatches(): number
   close(): Promise<void>
 }
 
@@ -196,6 +200,7 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
   let snapshotCounter = 0
   const requests: RequestRecord[] = []
   const upgraded = new Set<Socket>()
+  const watchStreams = new Set<ServerResponse>()
   const portForwardServer = createPortForwardServer()
   const tableClock = options.tableClock ?? (() => new Date())
 
@@ -260,6 +265,8 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
       const rv = query.get('resourceVersion') ?? undefined
       if (rv !== undefined && rv !== '' && !/^\d+$/.test(rv)) return sendStatus(res, badRequest(`resourceVersion: Invalid value: "${rv}": must be a non-negative integer`))
       const timeout = query.get('timeoutSeconds')
+      watchStreams.add(res)
+      res.on('close', () => watchStreams.delete(res))
       return serveWatch(res, store, {
         resource: r.resource,
         apiVersion: r.apiVersion,
@@ -607,6 +614,10 @@ export async function startFakeCluster(options: FakeClusterOptions = {}): Promis
       store.compact()
       snapshots.clear()
     },
+    dropWatches: () => {
+      for (const res of watchStreams) res.end()
+    },
+    openWatches: () => watchStreams.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of portForwardServer.clients) client.terminate()

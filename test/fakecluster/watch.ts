@@ -26,7 +26,8 @@ type WireEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR'
 export function serveWatch(res: ServerResponse, store: ObjectStore, req: WatchRequest): void {
   const inScope = (o: KubeObject) => (req.namespace === undefined || o.metadata.namespace === req.namespace) && req.matches(o)
   const show = (o: KubeObject) => ({ ...o, apiVersion: req.apiVersion })
-  const write = (event: WireEvent) => res.write(JSON.stringify(event) + '\n')
+  // An ended stream (timeout, dropWatches) gets nothing more, even in the turn it ended in.
+  const write = (event: WireEvent) => void (res.writableEnded || res.write(JSON.stringify(event) + '\n'))
   const bookmark = (annotations?: Record<string, string>) =>
     write({ type: 'BOOKMARK', object: { kind: req.resource.kind, apiVersion: req.apiVersion, metadata: { resourceVersion: String(store.resourceVersion), ...(annotations ? { annotations } : {}) } } })
 

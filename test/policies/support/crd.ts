@@ -14,6 +14,28 @@ type Schema = Record<string, unknown>
 // ajv-formats is CommonJS: under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as unknown as (ajv: Ajv) => Ajv
 
+/**
+ * A CRD pattern is RE2 (Go); JavaScript has no inline `(?i)` flag (prometheus-operator's
+ * PrometheusRule uses `^(?i)(abort|warn)?$`), so its letters become `[xX]` classes instead.
+ */
+function jsPattern(pattern: string): string {
+  if (!pattern.includes('(?i)')) return pattern
+  let out = ''
+  let inClass = false
+  const rest = pattern.replace('(?i)', '')
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i]!
+    if (c === '\\') {
+      out += c + (rest[++i] ?? '')
+      continue
+    }
+    if (c === '[') inClass = true
+    if (c === ']') inClass = false
+    out += !inClass && /[a-z]/i.test(c) ? `[${c.toLowerCase()}${c.toUpperCase()}]` : c
+  }
+  return out
+}
+
 function toJsonSchema(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(toJsonSchema)
   if (typeof node !== 'object' || node === null) return node
@@ -23,6 +45,8 @@ function toJsonSchema(node: unknown): unknown {
       out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJsonSchema(v)]))
     } else if (key.startsWith('x-kubernetes-') || key === 'nullable' || key === 'description') {
       continue
+    } else if (key === 'pattern' && typeof value === 'string') {
+      out[key] = jsPattern(value)
     } else {
       out[key] = toJsonSchema(value)
     }
