@@ -8,10 +8,12 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-# Only what the webhook runs: pki/ <- mesh/, policies/ <- webhook/.
+# Only what the webhook runs: core/ <- pki/ <- mesh/, policies/ <- cluster/ (background audit) <- webhook/.
+COPY core ./core
 COPY pki ./pki
 COPY mesh ./mesh
 COPY policies ./policies
+COPY cluster ./cluster
 COPY webhook ./webhook
 RUN npx tsc -p tsconfig.json
 
@@ -26,9 +28,11 @@ ENV NODE_ENV=production
 COPY --from=deps /src/node_modules ./node_modules
 COPY package.json ./
 COPY bin/meshcert-webhook.js ./bin/meshcert-webhook.js
+COPY --from=build /src/dist/core ./dist/core
 COPY --from=build /src/dist/pki ./dist/pki
 COPY --from=build /src/dist/mesh ./dist/mesh
 COPY --from=build /src/dist/policies ./dist/policies
+COPY --from=build /src/dist/cluster ./dist/cluster
 COPY --from=build /src/dist/webhook ./dist/webhook
 # Numeric, so the kubelet can enforce runAsNonRoot.
 USER 65532:65532

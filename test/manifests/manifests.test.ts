@@ -5,7 +5,7 @@
 // engine judges.
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { Ajv } from 'ajv'
 import addFormats from 'ajv-formats'
 import { parse, parseAllDocuments } from 'yaml'
@@ -324,4 +324,31 @@ describe('manifests/', function () {
     assert.equal(one(objects, 'Deployment').spec.template.spec.securityContext.runAsUser, uid)
     assert.ok(existsSync(join(repoRoot, '.dockerignore')))
   })
+
+  // docker cannot run here; what can drift is the list of source folders each image compiles and
+  // ships, so it is checked against what the face's entry point imports, transitively.
+  for (const [dockerfile, entry] of [['Dockerfile', 'webhook/main.ts'], ['Dockerfile.exporter', 'exporter/main.ts']] as const) {
+    it(`${dockerfile} compiles and ships every source folder ${entry} imports`, () => {
+      const text = readFileSync(join(repoRoot, dockerfile), 'utf8')
+      for (const folder of importedFolders(entry)) {
+        assert.match(text, new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'), `${dockerfile} compiles ${folder}/`)
+        assert.match(text, new RegExp(`^COPY --from=build /src/dist/${folder} \\./dist/${folder}$`, 'm'), `${dockerfile} ships dist/${folder}/`)
+      }
+    })
+  }
 })
+
+/** The top-level source folders `entry` reaches through relative imports (type-only imports included: tsc needs them). */
+function importedFolders(entry: string): Set<string> {
+  const folders = new Set<string>()
+  const seen = new Set<string>()
+  const visit = (file: string) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    folders.add(file.split('/')[0]!)
+    const source = readFileSync(join(repoRoot, file), 'utf8')
+    for (const m of source.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)\.js'/g)) visit(posix.normalize(posix.join(posix.dirname(file), `${m[1]}.ts`)))
+  }
+  visit(entry)
+  return folders
+}
