@@ -146,7 +146,7 @@ export class ExporterMetrics {
         for (const [check, status, n] of i.failing ?? []) yield { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, fingerprint: i.fingerprint, check, status }, value: n }
       }
     })
-    family('meshcert_ca_material_status', 'CA material (roots, intermediates, issuers) by its worst finding: 1 for the status label that applies.', perRow((i) => (CA_ROLES.has(i.role) ? { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, role: i.role, source: i.source, status: i.status }, value: 1 } : undefined)),
+    family('meshcert_ca_material_status', 'CA material (roots, intermediates, issuers) by its worst finding: 1 for the status label that applies.', perRow((i) => (CA_ROLES.has(i.role) ? { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, role: i.role, source: i.source, fingerprint: i.fingerprint, status: i.status }, value: 1 } : undefined)),
     )
     family('meshcert_trust_bundle_in_sync', "1 when the trust bundle holds the same roots as its mesh's reference (the control plane's copy; a trust-manager Bundle: its Synced condition), else 0.", () =>
       (this.judgement?.bundles ?? []).map((b) => ({ labels: { mesh: b.mesh, namespace: b.namespace, name: b.name }, value: b.inSync ? 1 : 0 })),
