@@ -294,7 +294,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
       watches.delete(id)
       void held.watch.stop()
       if (id === NAMESPACES_WATCH.id) inventory.setNamespaces(undefined)
-      else inventory.setTrustRead({ id, kind: held.spec.kind as TrustReadSpec['kind'] }, undefined)
+      else inventory.setTrustRead({ id }, undefined)
     }
   }
 

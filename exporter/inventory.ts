@@ -260,12 +260,12 @@ export class Inventory {
     this.changed()
   }
 
-  deleteTrustObject(read: TrustReadSpec, obj: KubeObject): void {
+  deleteTrustObject(read: Pick<TrustReadSpec, 'id'>, obj: KubeObject): void {
     if (this.trustObjects.get(read.id)?.delete(objKey(obj))) this.changed()
   }
 
   /** A read has listed everything (`listed`), or RBAC refuses it; undefined: it is no longer made (its facts go). */
-  setTrustRead(read: TrustReadSpec, state: 'listed' | { unreadable: string; hint?: string } | undefined): void {
+  setTrustRead(read: Pick<TrustReadSpec, 'id'>, state: 'listed' | { unreadable: string; hint?: string } | undefined): void {
     if (state) this.trustReadState.set(read.id, state)
     else {
       this.trustReadState.delete(read.id)
@@ -292,22 +292,18 @@ export class Inventory {
 
   /** Every reported trust-manager bundle observed from what is held, as `status` observes what it reads. */
   private trustObservations(): { observations: TrustBundleObservation[]; notes: Finding[] } {
-    const namespaces: TrustReads['namespaces'] | undefined =
-      this.namespacesState === 'listed' ? [...this.namespaces.values()].sort((a, b) => a.name.localeCompare(b.name)) : this.namespacesState
-    const reads: TrustReads = {
-      result: (read) => {
-        const state = this.trustReadState.get(read.id)
-        if (state === undefined) return undefined
-        return state === 'listed' ? { objects: [...(this.trustObjects.get(read.id)?.values() ?? [])] } : state
-      },
-      namespaces: namespaces ?? [],
+    const namespaces = this.namespacesState === 'listed' ? [...this.namespaces.values()] : this.namespacesState
+    const result: TrustReads['result'] = (read) => {
+      const state = this.trustReadState.get(read.id)
+      return state === 'listed' ? { objects: [...(this.trustObjects.get(read.id)?.values() ?? [])] } : state
     }
     // As `status` lists them: Bundles, then ClusterBundles, each by name.
     const specs = reportedTrustBundles([...this.trustBundles.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name)))
     const out: { observations: TrustBundleObservation[]; notes: Finding[] } = { observations: [], notes: [] }
     for (const bundle of specs) {
       const key = `${bundle.kind}|${bundle.name}`
-      const observed = namespaces ? observeTrustBundle(bundle, this.options.trustNamespace, reads) : undefined
+      // Until the namespaces and every read it needs have listed, the last complete observation stands.
+      const observed = namespaces ? observeTrustBundle(bundle, this.options.trustNamespace, { result, namespaces }) : undefined
       if (observed) this.lastObserved.set(key, observed)
       const use = observed ?? this.lastObserved.get(key)
       if (!use) continue

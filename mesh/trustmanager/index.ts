@@ -317,14 +317,14 @@ export interface TrustReadSpec {
   labelSelector?: string
 }
 
-export function sourceReadSpec(ref: TrustSourceRef, trustNamespace: string): TrustReadSpec {
+function sourceReadSpec(ref: TrustSourceRef, trustNamespace: string): TrustReadSpec {
   if (ref.name) return { id: `${ref.kind} ${trustNamespace}/${ref.name}`, kind: ref.kind, namespace: trustNamespace, name: ref.name }
   const labelSelector = labelSelectorString(ref.selector ?? {})
   return { id: `${ref.kind}s in ${trustNamespace} matching ${labelSelector || '(everything)'}`, kind: ref.kind, namespace: trustNamespace, ...(labelSelector ? { labelSelector } : {}) }
 }
 
 /** The copies of a bundle's target kind: objects named after the bundle, in `namespace` or every namespace. */
-export function copiesReadSpec(bundle: Pick<TrustBundleSpec, 'name'>, kind: TrustTargetSpec['kind'], namespace?: string): TrustReadSpec {
+function copiesReadSpec(bundle: Pick<TrustBundleSpec, 'name'>, kind: TrustTargetSpec['kind'], namespace?: string): TrustReadSpec {
   return { id: `${kind}s named ${bundle.name}${namespace !== undefined ? ` in ${namespace}` : ''}`, kind, ...(namespace !== undefined ? { namespace } : {}), name: bundle.name }
 }
 
