@@ -14,7 +14,8 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { certManagerSecret, startFakeCluster, type FakeCluster } from '../test/fakecluster/index.js'
 import { DAY, issue, meshPki, pemBundle } from '../test/support/certs.js'
-import { buildObjects, hasKubectl, measure, median, repoRoot } from './fleet.js'
+import { buildObjects } from './fleet.js'
+import { hasKubectl, measure, median, repoRoot } from './measure.js'
 
 const bin = join(repoRoot, 'bin', 'meshcert-exporter.js')
 /** Run it with the Node options the Deployment sets, so what is measured is what is shipped. */
