@@ -6,48 +6,15 @@
 // skipped when there is none): median wall time and peak RSS (GNU time), and their ratios. Also
 // the judging rate of the audit collector alone, in process.
 // Usage: node dist/bench/audit.js [objects=10000] [runs=3]
-import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { AuditCollector, defaultPolicy } from '../policies/index.js'
 import { namespace, startFakeCluster, type KubeObject } from '../test/fakecluster/index.js'
 import { NOW } from '../test/support/certs.js'
+import { hasKubectl, measure, median, repoRoot, TIME, type Measured } from './measure.js'
 
-const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..')
 const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
-const TIME = '/usr/bin/time'
 const KINDS = 'namespaces,pods,deployments.apps,replicasets.apps,certificates.cert-manager.io,peerauthentications.security.istio.io,destinationrules.networking.istio.io,authorizationpolicies.security.istio.io'
-
-interface Measured {
-  wallMs: number
-  rssKb: number
-  status: number | null
-}
-
-/** Run under GNU time, asynchronously: the fake API server lives in this process and must keep serving. */
-function measure(command: string, args: string[]): Promise<Measured> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(TIME, ['-f', '%e %M', command, ...args], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (status) => {
-      clearTimeout(timer)
-      const [elapsed, rss] = stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number]
-      const exit = /Command exited with non-zero status (\d+)/.exec(stderr)
-      resolvePromise({ wallMs: elapsed * 1000, rssKb: rss, status: exit ? Number(exit[1]) : status })
-      if (exit && Number(exit[1]) > 1) process.stderr.write(stderr)
-    })
-  })
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
-
-function hasKubectl(): boolean {
-  return spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0
-}
 
 /** Objects as a mesh cluster holds them: per 100, 40 Pods, 20 Deployments and their 20 ReplicaSets, 10 Certificates, and Istio policy. */
 function buildObjects(count: number): KubeObject[] {

@@ -16,7 +16,8 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { certManagerSecret, namespace, secret, startFakeCluster, trustBundle, trustBundleCopy, type FakeCluster, type KubeObject } from '../test/fakecluster/index.js'
 import { DAY, issue, meshPki, pemBundle, type Issued } from '../test/support/certs.js'
-import { buildObjects, hasKubectl, measure, median, repoRoot } from './fleet.js'
+import { buildObjects } from './fleet.js'
+import { hasKubectl, measure, median, repoRoot } from './measure.js'
 
 const bin = join(repoRoot, 'bin', 'meshcert-exporter.js')
 /** Run it with the Node options the Deployment sets, so what is measured is what is shipped. */

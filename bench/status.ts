@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { StatusCollector, type KubeObject as StatusObject } from '../mesh/status/index.js'
 import { startFakeCluster } from '../test/fakecluster/index.js'
 import { NOW } from '../test/support/certs.js'
-import { buildObjects, hasKubectl, measure, median, repoRoot, TIME, type Measured } from './fleet.js'
+import { buildObjects } from './fleet.js'
+import { hasKubectl, measure, median, repoRoot, TIME, type Measured } from './measure.js'
 
 const bin = join(repoRoot, 'bin', 'kubectl-meshcert.js')
 

@@ -2,8 +2,9 @@
 // kinds the policy engine judges, page by page (paged LIST, optional label selector), Namespaces
 // first so their labels reach the rules that read them; and the cluster's MeshCertPolicy objects,
 // validated as the webhook validates them. A kind whose CRD is not installed has nothing to judge
-// and is reported as not served; any other failed read (403 names the missing RBAC rule) throws —
-// an audit that could not read something never passes.
+// and is reported as not served; a kind RBAC forbids listing is reported as unread (naming the
+// missing permission) while the others are still judged, and the report is incomplete; any other
+// failed read throws. An audit that could not read something never passes.
 import { isMeshcertError, MeshcertError } from '../core/errors.js'
 import { AuditCollector, coveredKinds, validatePolicy, type AuditKind, type AuditReport, type MeshCertPolicy } from '../policies/index.js'
 import { listPages } from './pager.js'
@@ -63,6 +64,11 @@ export interface CollectAuditOptions {
   onProgress?: OnProgress
 }
 
+/** Is this error "RBAC forbids this read"? Other kinds may still be readable. */
+function isForbidden(err: unknown): err is MeshcertError {
+  return isMeshcertError(err) && err.code === 'ERR_MESHCERT_FORBIDDEN'
+}
+
 /** Is this error "the API has no such resource" (CRD not installed)? */
 function isMissingResource(err: unknown): boolean {
   return isMeshcertError(err) && err.code === 'ERR_MESHCERT_NOT_FOUND' && err.exitCode === 3
@@ -116,6 +122,7 @@ export async function collectAudit(reader: ClusterReader, options: CollectAuditO
     progress({ step: `reading ${type.kind}s`, done: kinds.length, total: audited.length })
     let objects = 0
     let served: string | undefined
+    let unread: AuditKind['unread']
     for (const version of type.versions) {
       const resource: ResourceType = { group: type.group, version, plural: type.plural, namespaced: type.namespaced }
       try {
@@ -128,10 +135,15 @@ export async function collectAudit(reader: ClusterReader, options: CollectAuditO
         served = version
         break
       } catch (err) {
+        if (isForbidden(err)) {
+          unread = { code: err.code, message: err.message, ...(err.hint ? { fix: err.hint } : {}) }
+          served = version
+          break
+        }
         if (!isMissingResource(err)) throw err
       }
     }
-    kinds.push({ group: type.group, version: served ?? type.versions[0]!, kind: type.kind, objects, served: served !== undefined })
+    kinds.push({ group: type.group, version: served ?? type.versions[0]!, kind: type.kind, objects, served: served !== undefined, ...(unread ? { unread } : {}) })
   }
   progress({ step: 'reading every audited kind', done: audited.length, total: audited.length })
   return collector.finish({ ...(options.namespace !== undefined ? { namespace: options.namespace } : {}), policySource: options.policySource, kinds })

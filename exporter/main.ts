@@ -1,12 +1,12 @@
 // `meshcert-exporter`: flags in, a running exporter out. Exit 2 for bad flags; after SIGTERM or
 // SIGINT it stops watching, finishes the scrapes in flight and exits 0. Everything the cluster does
 // wrong (kubeconfig, RBAC, network) is reported and retried while it runs, not an exit.
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { isMeshcertError, MeshcertError } from '../core/errors.js'
-import { createLogger, errorFields, isLogLevel, type LogLevel } from '../core/log.js'
+import { MeshcertError } from '../core/errors.js'
+import { runDaemon, packageVersion } from '../core/daemon.js'
+import { isLogLevel, type LogLevel } from '../core/log.js'
 import { parseThreshold } from '../mesh/judge.js'
-import type { ExporterConfig, RunningExporter } from './exporter.js'
+import type { ExporterConfig } from './exporter.js'
 
 export const DEFAULT_PORT = 9795
 
@@ -100,58 +100,19 @@ export function parseFlags(argv: string[]): ParsedFlags | 'help' | 'version' {
   return config
 }
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
-
 /** The command: exit 2 on bad flags or a port it cannot listen on, 0 after SIGTERM/SIGINT. */
 export async function main(argv: string[]): Promise<void> {
-  let config: ParsedFlags | 'help' | 'version'
-  try {
-    config = parseFlags(argv)
-  } catch (err) {
-    process.stderr.write(`meshcert-exporter: ${isMeshcertError(err) ? err.describe() : (err as Error).message}\n`)
-    process.exitCode = 2
-    return
-  }
-  if (config === 'help') {
-    process.stdout.write(USAGE + '\n')
-    return
-  }
-  if (config === 'version') {
-    process.stdout.write(version() + '\n')
-    return
-  }
-  const logger = createLogger({ level: config.logLevel, batch: true })
-  process.on('exit', () => logger.flush())
-  let exporter: RunningExporter
-  try {
-    // Loaded after the flags are checked: a usage error answers without loading the cluster client.
-    const { startExporter } = await import('./exporter.js')
-    exporter = await startExporter(config, { logger, version: version() })
-  } catch (err) {
-    // Only the listener can fail here (port in use, address not available): that is the operator's input.
-    logger.error('meshcert exporter cannot start', errorFields(err))
-    process.exitCode = 2
-    return
-  }
-  let stopping = false
-  const shutdown = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    logger.info('shutting down: stopping the watches, finishing scrapes in flight', { signal })
-    exporter.close().then(
-      () => {
-        logger.info('meshcert exporter stopped', { signal })
-        process.exit(0)
-      },
-      (err) => {
-        logger.error('shutdown failed', errorFields(err))
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
+  await runDaemon(
+    {
+      command: 'meshcert-exporter',
+      title: 'meshcert exporter',
+      usage: USAGE,
+      parseFlags,
+      // Loaded after the flags are checked: a usage error answers without loading the cluster client.
+      // Only the listener can fail here (port in use, address not available): that is the operator's input.
+      start: async (config, logger) => (await import('./exporter.js')).startExporter(config, { logger, version: packageVersion() }),
+      closing: 'stopping the watches, finishing scrapes in flight',
+    },
+    argv,
+  )
 }

@@ -70,9 +70,22 @@ function pathCharDetail(c: string, index: number): string {
   return at
 }
 
+/**
+ * A valid SPIFFE ID in one pattern (the same grammar as the walk below: lowercase trust domain of
+ * at most 255 characters, path segments of letters, digits, '.', '-', '_', none empty, '.' or '..').
+ * Most IDs judged are valid: the pattern answers those; the walk is only needed to say why not.
+ */
+const VALID_SPIFFE_ID = /^spiffe:\/\/[a-z0-9._-]{1,255}(?:\/(?!\.\.?(?:\/|$))[a-zA-Z0-9._-]+)*$/
+
 /** Why `id` is not a valid SPIFFE ID, or undefined when it is. */
 export function spiffeIdReason(id: unknown): string | undefined {
   if (typeof id !== 'string') return 'a SPIFFE ID must be a string'
+  if (id.length <= MAX_SPIFFE_ID_LENGTH && VALID_SPIFFE_ID.test(id)) return undefined
+  return explainSpiffeId(id)
+}
+
+/** The character walk (go-spiffe's ParseID order of checks): why `id` is not valid, or undefined. */
+export function explainSpiffeId(id: string): string | undefined {
   if (id === '') return REASON.empty
   if (!id.startsWith(SPIFFE_SCHEME_PREFIX)) return REASON.scheme
   const rest = id.slice(SPIFFE_SCHEME_PREFIX.length)

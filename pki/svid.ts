@@ -41,6 +41,8 @@ export interface SvidJudgement {
 }
 
 const REISSUE = 'reissue the workload certificate from the mesh CA (SPIRE / istiod / cert-manager csi-driver-spiffe); do not hand-craft SVIDs'
+const REISSUE_WITH_USAGES = `${REISSUE}; cert-manager: spec.usages [digital signature, key encipherment, server auth, client auth]`
+const REISSUE_WITH_BOTH_PURPOSES = `${REISSUE}; include both server auth and client auth`
 
 function isCertificate(c: Certish): c is X509Certificate {
   return 'rawData' in c
@@ -73,13 +75,14 @@ function hasPath(spiffeUri: string): boolean {
   return spiffeUri.slice(SPIFFE_SCHEME_PREFIX.length).includes('/')
 }
 
+/** One rule's outcome; its texts are built only when a finding or a verdict asks for them. */
 interface Check {
   check: string
   ok: boolean
-  pass: string
-  fail: string
+  pass: () => string
+  fail: () => string
   /** The verdict's reason when this is the first failure. */
-  short: string
+  short: () => string
   reason: string
   fix: string
 }
@@ -91,9 +94,9 @@ function leafChecks(c: SvidCandidate): Check[] {
   out.push({
     check: 'svid.uri-san',
     ok: uris.length === 1,
-    pass: `${label} has exactly one URI SAN`,
-    fail: uris.length === 0 ? `${label} has no URI SAN, so it carries no SPIFFE ID` : `${label} has ${uris.length} URI SANs (${uris.join(', ')}); an X509-SVID has exactly one`,
-    short: uris.length === 0 ? 'no URI SAN' : `${uris.length} URI SANs`,
+    pass: () => `${label} has exactly one URI SAN`,
+    fail: () => uris.length === 0 ? `${label} has no URI SAN, so it carries no SPIFFE ID` : `${label} has ${uris.length} URI SANs (${uris.join(', ')}); an X509-SVID has exactly one`,
+    short: () => uris.length === 0 ? 'no URI SAN' : `${uris.length} URI SANs`,
     reason: 'X509-SVID §2: validators MUST reject an SVID with more than one URI SAN; with several, the identity is ambiguous and authorization cannot trust any of them',
     fix: REISSUE,
   })
@@ -106,9 +109,9 @@ function leafChecks(c: SvidCandidate): Check[] {
     out.push({
       check: 'svid.spiffe-id',
       ok: invalid === undefined && !pathless,
-      pass: `${label}: ${uri} is a valid SPIFFE ID with a path`,
-      fail: pathless ? `${label}: ${uri} is a SPIFFE ID without a path, which names a trust domain, not a workload` : `${label}: URI SAN ${uri} is not a valid SPIFFE ID (${invalid})`,
-      short: pathless ? `${uri} has no path` : `${uri} is not a valid SPIFFE ID`,
+      pass: () => `${label}: ${uri} is a valid SPIFFE ID with a path`,
+      fail: () => pathless ? `${label}: ${uri} is a SPIFFE ID without a path, which names a trust domain, not a workload` : `${label}: URI SAN ${uri} is not a valid SPIFFE ID (${invalid})`,
+      short: () => pathless ? `${uri} has no path` : `${uri} is not a valid SPIFFE ID`,
       reason: 'the URI SAN of an X509-SVID is a SPIFFE ID, spiffe://<trust-domain>/<path>, and a leaf\'s has a path that names the workload (X509-SVID §2, §3.1, §5.2)',
       fix: REISSUE,
     })
@@ -116,9 +119,9 @@ function leafChecks(c: SvidCandidate): Check[] {
   out.push({
     check: 'svid.leaf-not-ca',
     ok: !c.isCA,
-    pass: `${label} is not a CA`,
-    fail: `${label} is a CA (basicConstraints cA=true); an X509-SVID leaf must not be`,
-    short: 'leaf is a CA',
+    pass: () => `${label} is not a CA`,
+    fail: () => `${label} is a CA (basicConstraints cA=true); an X509-SVID leaf must not be`,
+    short: () => 'leaf is a CA',
     reason: 'X509-SVID §4.1, §5.2: a workload key that can issue certificates could mint any identity in the trust domain',
     fix: REISSUE,
   })
@@ -137,22 +140,22 @@ function leafChecks(c: SvidCandidate): Check[] {
   out.push({
     check: 'svid.key-usage',
     ok: kuProblem === undefined,
-    pass: `${label} has keyUsage digitalSignature and neither keyCertSign nor cRLSign`,
-    fail: kuProblem?.fail ?? '',
-    short: kuProblem?.short ?? '',
+    pass: () => `${label} has keyUsage digitalSignature and neither keyCertSign nor cRLSign`,
+    fail: () => kuProblem?.fail ?? '',
+    short: () => kuProblem?.short ?? '',
     reason: 'X509-SVID §4.3: keyUsage is present and critical on every SVID; the leaf signs TLS handshakes (digitalSignature) and must not sign certificates or CRLs',
-    fix: `${REISSUE}; cert-manager: spec.usages [digital signature, key encipherment, server auth, client auth]`,
+    fix: REISSUE_WITH_USAGES,
   })
   const eku = c.extKeyUsage
   const missing = ['serverAuth', 'clientAuth'].filter((u) => !eku.includes(u))
   out.push({
     check: 'svid.ext-key-usage',
     ok: eku.length === 0 || missing.length === 0,
-    pass: eku.length ? `${label} extKeyUsage allows serverAuth and clientAuth` : `${label} has no extKeyUsage (any use allowed)`,
-    fail: `${label} extKeyUsage (${eku.join(', ')}) lacks ${missing.join(' and ')}`,
-    short: `extKeyUsage lacks ${missing.join(' and ')}`,
+    pass: () => eku.length ? `${label} extKeyUsage allows serverAuth and clientAuth` : `${label} has no extKeyUsage (any use allowed)`,
+    fail: () => `${label} extKeyUsage (${eku.join(', ')}) lacks ${missing.join(' and ')}`,
+    short: () => `extKeyUsage lacks ${missing.join(' and ')}`,
     reason: 'X509-SVID §4.4: when present, extendedKeyUsage sets both serverAuth and clientAuth; mesh workloads are TLS clients and servers at once, and a missing purpose makes one direction of mTLS fail',
-    fix: `${REISSUE}; include both server auth and client auth`,
+    fix: REISSUE_WITH_BOTH_PURPOSES,
   })
   return out
 }
@@ -164,9 +167,9 @@ function signerChecks(signer: Readonly<CertificateFacts>, label: string): Check[
     {
       check: 'svid.signing-ca',
       ok: problems.length === 0,
-      pass: `${label} is a CA that may sign certificates`,
-      fail: `${label} signs an SVID but ${problems.join(' and ')}`,
-      short: `signing certificate ${problems.join(' and ')}`,
+      pass: () => `${label} is a CA that may sign certificates`,
+      fail: () => `${label} signs an SVID but ${problems.join(' and ')}`,
+      short: () => `signing certificate ${problems.join(' and ')}`,
       reason: 'X509-SVID §3.2, §4.1, §4.3: signing certificates are CAs (basicConstraints cA=true) with keyUsage keyCertSign',
       fix: `reissue ${label} with basicConstraints cA=true and keyUsage keyCertSign (cert-manager: isCA: true, usages [cert sign, crl sign])`,
     },
@@ -175,9 +178,9 @@ function signerChecks(signer: Readonly<CertificateFacts>, label: string): Check[
     out.push({
       check: 'svid.signing-id',
       ok: !hasPath(uri),
-      pass: `${label}: ${uri} names a trust domain, not a workload`,
-      fail: `${label} signs SVIDs but its SPIFFE ID ${uri} has a path`,
-      short: 'signing certificate\'s SPIFFE ID has a path',
+      pass: () => `${label}: ${uri} names a trust domain, not a workload`,
+      fail: () => `${label} signs SVIDs but its SPIFFE ID ${uri} has a path`,
+      short: () => 'signing certificate\'s SPIFFE ID has a path',
       reason: 'X509-SVID §3.2: a signing certificate\'s SPIFFE ID, if present, MUST NOT have a path; only leaves identify workloads',
       fix: `reissue ${label} with the trust domain's SPIFFE ID (spiffe://<trust-domain>) or none`,
     })
@@ -186,14 +189,14 @@ function signerChecks(signer: Readonly<CertificateFacts>, label: string): Check[
 }
 
 function toFinding(c: Check, subject: string): Finding {
-  return c.ok ? { check: c.check, status: 'pass', subject, message: c.pass } : { check: c.check, status: 'fail', subject, message: c.fail, reason: c.reason, fix: c.fix }
+  return c.ok ? { check: c.check, status: 'pass', subject, message: c.pass() } : { check: c.check, status: 'fail', subject, message: c.fail(), reason: c.reason, fix: c.fix }
 }
 
 function judge(leaf: SvidCandidate, signers: Array<{ facts: Readonly<CertificateFacts>; label: string }>): SvidJudgement {
   const checks = [...leafChecks(leaf).map((c) => ({ c, subject: leaf.label })), ...signers.flatMap((s) => signerChecks(s.facts, s.label).map((c) => ({ c, subject: s.label })))]
   const firstFail = checks.find(({ c }) => !c.ok)?.c
   const spiffe = spiffeUris(leaf.uris)
-  const verdict: SvidVerdict = firstFail ? { status: 'invalid', reason: firstFail.short, uris: [...leaf.uris] } : { status: 'valid', spiffeId: spiffe[0]!, uris: [...leaf.uris] }
+  const verdict: SvidVerdict = firstFail ? { status: 'invalid', reason: firstFail.short(), uris: [...leaf.uris] } : { status: 'valid', spiffeId: spiffe[0]!, uris: [...leaf.uris] }
   return { verdict, findings: checks.map(({ c, subject }) => toFinding(c, subject)) }
 }
 
@@ -215,10 +218,24 @@ function signersOf(rest: readonly Certish[]): Array<{ facts: Readonly<Certificat
 export function judgeSvid(chain: readonly Certish[] | SvidCandidate): SvidJudgement | undefined {
   const list = Array.isArray(chain) ? (chain as readonly Certish[]) : undefined
   const leaf = list ? (list[0] === undefined ? undefined : svidCandidate(list[0])) : (chain as SvidCandidate)
-  if (!leaf) return undefined
-  const spiffe = spiffeUris(leaf.uris)
-  if (!spiffe.length || (leaf.isCA && spiffe.every((u) => !hasPath(u)))) return undefined
+  if (!leaf || !claimsSvid(leaf)) return undefined
   return judge(leaf, signersOf(list?.slice(1) ?? []))
+}
+
+/** Does this leaf claim to be an X509-SVID (a spiffe:// URI SAN, and not a path-less signing CA)? */
+function claimsSvid(leaf: SvidCandidate): boolean {
+  const spiffe = spiffeUris(leaf.uris)
+  return spiffe.length > 0 && !(leaf.isCA && spiffe.every((u) => !hasPath(u)))
+}
+
+/**
+ * The failing findings of the leaf rules alone, for what a request asks a CA to issue (admission
+ * judges each review once and reports only what fails); undefined when it claims no SPIFFE ID.
+ * The same rules and texts as judgeSvid, without building the passing ones.
+ */
+export function svidRequestFailures(request: SvidCandidate): Finding[] | undefined {
+  if (!claimsSvid(request)) return undefined
+  return leafChecks(request).flatMap((c) => (c.ok ? [] : [toFinding(c, request.label)]))
 }
 
 /**

@@ -31,6 +31,8 @@ export interface AuditKind {
   objects: number
   /** False when the cluster does not serve the kind (its CRD is not installed): nothing to judge. */
   served: boolean
+  /** Why the kind could not be read (RBAC forbids the LIST): its objects were not judged. */
+  unread?: { code: string; message: string; fix?: string }
 }
 
 export interface AuditReport {
@@ -47,6 +49,8 @@ export interface AuditReport {
   summary: { objects: number; denied: number; warned: number; passed: number; skipped: number; namespaces: number }
   /** True when the webhook would deny at least one live object. */
   denied: boolean
+  /** True when a kind could not be read: the report covers only what was read. */
+  incomplete: boolean
 }
 
 /** Judges live objects as they arrive; `finish` gives the report. */
@@ -110,6 +114,7 @@ export class AuditCollector {
       objects: this.objects,
       summary,
       denied: summary.denied > 0,
+      incomplete: scope.kinds.some((k) => k.unread !== undefined),
     }
   }
 }
@@ -121,6 +126,12 @@ function objectLabel(o: Pick<AuditedObject, 'kind' | 'namespace' | 'name'>): str
 /** The human form: every object with findings (every object with `verbose`), then what was looked at and a summary line. */
 export function renderAuditReport(report: AuditReport, options: { verbose?: boolean } = {}): string {
   const lines: string[] = []
+  const unread = report.kinds.filter((k) => k.unread)
+  if (unread.length > 0) {
+    // First, as diagnose does: a partial audit is not a pass.
+    lines.push(`Incomplete: ${unread.length} kind${unread.length === 1 ? '' : 's'} could not be read, so ${unread.length === 1 ? 'its' : 'their'} objects were not judged (exit 3 unless something is denied):`)
+    for (const k of unread) lines.push(`  ${k.kind}.${k.group || 'core'}: ${k.unread!.message}${k.unread!.fix ? `\n      Fix: ${k.unread!.fix}` : ''}`)
+  }
   for (const o of report.objects) {
     if (!options.verbose && o.findings.length === 0) continue
     const verdict = !o.allowed ? 'DENIED' : o.warnings.length ? 'WARN' : o.findings.length ? 'AUDIT' : 'ok'

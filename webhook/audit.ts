@@ -6,6 +6,7 @@
 // results did not change is not rewritten (a digest annotation says what it holds). A run that
 // cannot read everything writes nothing: stale but true beats fresh but incomplete.
 import { createHash } from 'node:crypto'
+import { ClusterAccessError, type MeshcertErrorCode } from '../core/errors.js'
 import { collectAudit } from '../cluster/audit.js'
 import type { ClusterReader, KubeObject, ResourceType } from '../cluster/reader.js'
 import { MANAGED_BY_LABEL, toPolicyReports, type AuditReport, type MeshCertPolicy, type PolicyReportObject } from '../policies/index.js'
@@ -160,6 +161,8 @@ export class BackgroundAudit {
     const policies = this.options.policies()
     try {
       const report = await collectAudit(reader, { policies, policySource: 'cluster', now: clock(), ownNamespace: this.options.ownNamespace, ...(this.options.pageSize ? { pageSize: this.options.pageSize } : {}) })
+      const unread = report.kinds.find((k) => k.unread)
+      if (unread) throw new ClusterAccessError(unread.unread!.code as MeshcertErrorCode, unread.unread!.message, unread.unread!.fix)
       const reports = toPolicyReports(report, { name: AUDIT_REPORT_NAME, labels: { [MANAGED_BY_LABEL]: AUDIT_MANAGER, 'app.kubernetes.io/part-of': 'meshcert' } })
       const writes = await writePolicyReports(reader, reports, logger)
       metrics.auditRuns.inc({ result: 'success' })

@@ -1,7 +1,6 @@
 // `meshcert-webhook`: flags in, a running webhook out. startWebhook() is the whole server as a
 // value (tests and the benchmark start it in-process); main() adds the command line, signals and
 // exit codes: 0 after a graceful shutdown, 2 for bad flags, files or policies at startup.
-import { readFileSync } from 'node:fs'
 import type { Server as HttpServer } from 'node:http'
 import { parseArgs } from 'node:util'
 import { isMeshcertError, MeshcertError } from '../core/errors.js'
@@ -9,7 +8,8 @@ import { isGoDuration, parseGoDuration } from '../pki/duration.js'
 import { defaultPolicy, evaluateAdmission, type MeshCertPolicy } from '../policies/index.js'
 import { createRequestListener, DEFAULT_MAX_BODY_BYTES, type AdmissionDecision } from './app.js'
 import type { BackgroundAudit } from './audit.js'
-import { createLogger, errorFields, isLogLevel, type Logger, type LogLevel } from './log.js'
+import { runDaemon } from '../core/daemon.js'
+import { createLogger, isLogLevel, type Logger, type LogLevel } from './log.js'
 import { createMetrics, type WebhookMetrics } from './metrics.js'
 import { PolicySource, watchClusterPolicies, type ClusterWatch } from './policy-source.js'
 import { closeGracefully, startHttpsServer, startMetricsServer, type RunningHttpsServer } from './server.js'
@@ -264,66 +264,25 @@ export function parseFlags(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return config
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-  return pkg.version
-}
-
 /** The command: exit 2 on bad flags or startup input, 0 after SIGTERM/SIGINT and a graceful close. */
 export async function main(argv: string[]): Promise<void> {
-  let config: WebhookConfig | 'help' | 'version'
-  try {
-    config = parseFlags(argv)
-  } catch (err) {
-    process.stderr.write(`meshcert-webhook: ${isMeshcertError(err) ? err.describe() : (err as Error).message}\n`)
-    process.exitCode = 2
-    return
-  }
-  if (config === 'help') {
-    process.stdout.write(USAGE + '\n')
-    return
-  }
-  if (config === 'version') {
-    process.stdout.write(version() + '\n')
-    return
-  }
-  const logger = createLogger({ level: config.logLevel, batch: true })
-  process.on('exit', () => logger.flush())
-  let webhook: RunningWebhook
-  try {
-    webhook = await startWebhook(config, { logger })
-  } catch (err) {
-    logger.error('meshcert webhook cannot start', errorFields(err))
-    process.exitCode = isMeshcertError(err) ? err.exitCode : 1
-    return
-  }
-  const { shutdownDelayMs } = config
-  let stopping = false
-  const shutdown = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    const closeNow = () => {
-      // close() stops the listener synchronously; the line below is only written once it has.
-      const closed = webhook.close()
-      logger.info('shutting down: stopped accepting connections, finishing in-flight reviews', { signal })
-      closed.then(
-        () => {
-          logger.info('meshcert webhook stopped', { signal })
-          process.exit(0)
-        },
-        (err) => {
-          logger.error('shutdown failed', errorFields(err))
-          process.exit(1)
-        },
-      )
-    }
-    // Not ready at once (the endpoints controller takes the pod out of the Service), closed after the delay.
-    webhook.markShuttingDown()
-    if (shutdownDelayMs > 0) {
-      logger.info('shutdown requested: not ready, still serving until the delay has passed', { signal, delayMs: shutdownDelayMs })
-      setTimeout(closeNow, shutdownDelayMs)
-    } else closeNow()
-  }
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-  process.on('SIGINT', () => shutdown('SIGINT'))
+  await runDaemon(
+    {
+      command: 'meshcert-webhook',
+      title: 'meshcert webhook',
+      usage: USAGE,
+      parseFlags,
+      start: (config, logger) => startWebhook(config, { logger }),
+      startFailureStatus: (err) => (isMeshcertError(err) ? err.exitCode : 1),
+      // Not ready at once (the endpoints controller takes the pod out of the Service), closed after the delay.
+      drain: async (webhook, { shutdownDelayMs }, logger, signal) => {
+        webhook.markShuttingDown()
+        if (shutdownDelayMs <= 0) return
+        logger.info('shutdown requested: not ready, still serving until the delay has passed', { signal, delayMs: shutdownDelayMs })
+        await new Promise((resolve) => setTimeout(resolve, shutdownDelayMs))
+      },
+      closing: 'stopped accepting connections, finishing in-flight reviews',
+    },
+    argv,
+  )
 }

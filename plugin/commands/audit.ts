@@ -82,4 +82,9 @@ Exit status: 0 nothing would be denied, 1 something would be denied, 2 bad usage
   protected override failed(report: AuditReport): boolean {
     return report.denied
   }
+
+  /** A denial is certain: 1. Nothing denied but a kind unread: 3, never 0. */
+  protected override exitStatus(report: AuditReport): number {
+    return !report.denied && report.incomplete ? 3 : super.exitStatus(report)
+  }
 }

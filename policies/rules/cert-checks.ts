@@ -4,7 +4,7 @@
 import { formatGoDuration, parseGoDuration } from '../../pki/duration.js'
 import { spiffeIdReason } from '../../pki/spiffe.js'
 import { KEY_USAGE_BITS } from '../../pki/oids.js'
-import { judgeSvid, spiffeUris } from '../../pki/svid.js'
+import { spiffeUris, svidRequestFailures } from '../../pki/svid.js'
 import type { IssuerPattern, PolicyFinding, RuleContext } from '../types.js'
 import { globMatch, isObject, listText, optionalArray, show, trustDomains, unjudgeable, violation } from './common.js'
 
@@ -302,8 +302,8 @@ export function checkSvid(ctx: RuleContext, prefix: string, request: SvidRequest
   const issued = issuedUsages(usages, request.isCA)
   if ('unknown' in issued) return spiffeUris(uris).length ? [unjudgeable(ctx, rule, 'spec.usages', issued.unknown, 'cert-manager key usages such as "digital signature", "server auth"')] : []
   // Go's x509.CreateCertificate, which cert-manager issues with, writes keyUsage critical and only when some bit is set.
-  const judged = judgeSvid({ label: 'the certificate it asks for', uris, isCA: request.isCA, ...(issued.keyUsage.length ? { keyUsage: issued.keyUsage, keyUsageCritical: true } : {}), extKeyUsage: issued.extKeyUsage })
-  if (!judged) return []
+  const failures = svidRequestFailures({ label: 'the certificate it asks for', uris, isCA: request.isCA, ...(issued.keyUsage.length ? { keyUsage: issued.keyUsage, keyUsageCritical: true } : {}), extKeyUsage: issued.extKeyUsage })
+  if (!failures?.length) return []
   const fieldOf: Record<string, { field: string; value: unknown; fix: string }> = {
     'svid.uri-san': { field: request.fields.uris, value: uris, fix: `request exactly one URI SAN, the workload's SPIFFE ID, in ${request.fields.uris}` },
     'svid.spiffe-id': { field: request.fields.uris, value: uris, fix: `write ${request.fields.uris} as spiffe://${trustDomains(ctx.policy)[0]}/ns/<namespace>/sa/<service-account>` },
@@ -311,10 +311,8 @@ export function checkSvid(ctx: RuleContext, prefix: string, request: SvidRequest
     'svid.key-usage': { field: 'spec.usages', value: request.usages ?? DEFAULT_USAGES, fix: 'set spec.usages to [digital signature, key encipherment, server auth, client auth], without cert sign or crl sign' },
     'svid.ext-key-usage': { field: 'spec.usages', value: request.usages ?? DEFAULT_USAGES, fix: 'list both server auth and client auth in spec.usages (or neither)' },
   }
-  return judged.findings
-    .filter((f) => f.status === 'fail')
-    .map((f) => {
-      const where = fieldOf[f.check]!
-      return violation(ctx, { rule, field: where.field, value: where.value, limit: 'an X509-SVID (spiffe/spiffe standards/X509-SVID.md)', seen: f.message, allows: 'a spiffe:// URI SAN only on a valid X509-SVID', fix: where.fix, ...(f.reason ? { reason: f.reason } : {}) })
-    })
+  return failures.map((f) => {
+    const where = fieldOf[f.check]!
+    return violation(ctx, { rule, field: where.field, value: where.value, limit: 'an X509-SVID (spiffe/spiffe standards/X509-SVID.md)', seen: f.message, allows: 'a spiffe:// URI SAN only on a valid X509-SVID', fix: where.fix, ...(f.reason ? { reason: f.reason } : {}) })
+  })
 }

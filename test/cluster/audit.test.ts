@@ -101,14 +101,28 @@ describe('kubectl meshcert audit against a fake cluster (the built CLI)', functi
     assert.deepEqual([pages.length, pages.every((p) => p.query.includes('limit=1')), pages.filter((p) => p.query.includes('continue=')).length], [2, true, 1], 'two Deployments a page at a time')
   })
 
-  it('exits 3 and names the RBAC permission when a LIST is forbidden: an audit that could not read never passes', async () => {
+  it('judges what it can read when RBAC forbids one LIST, names the permission first, and exits 3 rather than 0', async () => {
+    const dir = tempDir('meshcert-audit-')
+    writeFileSync(join(dir, 'policy.yaml'), 'apiVersion: meshcert.io/v1alpha1\nkind: MeshCertPolicy\nmetadata:\n  name: lifetimes\nspec:\n  certificates:\n    maxDuration: 9000h\n')
     cluster.forbid({ verb: 'list', resource: 'pods' })
     try {
-      const run = await runCli(['audit', '-A', '--kubeconfig', cluster.kubeconfigPath, ...AT])
-      assert.equal(run.code, 3)
-      assert.equal(run.stdout, '')
-      assert.match(run.stderr, /error: forbidden: cannot list pods at the cluster scope/)
-      assert.match(run.stderr, /kubectl auth can-i list pods -A/)
+      // Nothing denied among what was read: the unread kind decides, exit 3.
+      const table = await runCli(['audit', '-A', '--policy', dir, '--kubeconfig', cluster.kubeconfigPath, ...AT])
+      assert.equal(table.code, 3)
+      const lines = table.stdout.split('\n')
+      assert.match(lines[0]!, /^Incomplete: 1 kind could not be read, so its objects were not judged/)
+      assert.match(lines[1]!, /^ {2}Pod\.core: forbidden: cannot list pods at the cluster scope/)
+      assert.match(table.stdout, /Fix: .*kubectl auth can-i list pods -A/)
+      const report = await json<AuditReport>(['audit', '-A', '--policy', dir], cluster, 3)
+      assert.equal(report.incomplete, true)
+      const pods = report.kinds.find((k) => k.kind === 'Pod')!
+      assert.deepEqual([pods.objects, pods.unread?.code], [0, 'ERR_MESHCERT_FORBIDDEN'])
+      assert.ok(report.objects.some((o) => o.kind === 'Deployment'), 'the kinds that could be read are still judged')
+      assert.ok(!report.objects.some((o) => o.kind === 'Pod'))
+      // A denial among what was read is certain: exit 1, still saying what was not read.
+      const denied = await runCli(['audit', '-A', '--kubeconfig', cluster.kubeconfigPath, ...AT])
+      assert.equal(denied.code, 1)
+      assert.match(denied.stdout, /^Incomplete: 1 kind could not be read/)
     } finally {
       cluster.allow({ verb: 'list', resource: 'pods' })
     }
