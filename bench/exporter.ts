@@ -1,5 +1,7 @@
 // The exporter at fleet scale: a fake API server (127.0.0.1) with N cert-manager Certificates and
-// their N kubernetes.io/tls Secrets, and the real bin/meshcert-exporter.js as a child process.
+// their N kubernetes.io/tls Secrets — and a trust-manager Bundle with its copy in every namespace,
+// which the exporter watches and judges as well — and the real bin/meshcert-exporter.js as a child
+// process.
 // Measures, in the same run against the same server:
 //   - initial sync: from start to /readyz 200 (process start included), against
 //     `kubectl get certificates,secrets -A -o json` (target: at most 1x);
@@ -12,8 +14,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { certManagerSecret, startFakeCluster, type FakeCluster } from '../test/fakecluster/index.js'
-import { DAY, issue, meshPki, pemBundle } from '../test/support/certs.js'
+import { certManagerSecret, namespace, secret, startFakeCluster, trustBundle, trustBundleCopy, type FakeCluster, type KubeObject } from '../test/fakecluster/index.js'
+import { DAY, issue, meshPki, pemBundle, type Issued } from '../test/support/certs.js'
 import { buildObjects } from './fleet.js'
 import { hasKubectl, measure, median, repoRoot } from './measure.js'
 
@@ -58,12 +60,25 @@ async function untilReady(url: string): Promise<void> {
   }
 }
 
+/** A trust-manager Bundle whose source is in cert-manager and whose copy is in every namespace; adds them to `objects`, returns how many copies. */
+function trustManagerObjects(objects: KubeObject[], root: Issued): number {
+  const namespaces = [...objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name), 'cert-manager']
+  objects.push(
+    namespace('cert-manager'),
+    secret('cert-manager', 'mesh-roots', { 'ca.crt': root.pem }),
+    trustBundle('mesh-roots', { sources: [{ kind: 'Secret', name: 'mesh-roots', key: 'ca.crt' }], target: { kind: 'ConfigMap', key: 'ca.crt' }, synced: { status: 'True', reason: 'Synced', message: 'Successfully synced Bundle to all namespaces' } }),
+    ...namespaces.map((ns) => trustBundleCopy(ns, 'mesh-roots', root.pem)),
+  )
+  return namespaces.length
+}
+
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 10_000)
   const changes = Number(process.argv[3] ?? 5)
   const now = new Date()
   const t = performance.now()
   const { objects } = await buildObjects(count, now)
+  const copies = trustManagerObjects(objects, await issue({ subject: 'CN=Mesh Root', isCA: true, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 3650 * DAY) }))
   console.error(`generated ${count} Certificates and ${count} TLS Secrets in ${((performance.now() - t) / 1000).toFixed(1)} s`)
   const cluster = await startFakeCluster({ objects })
   let exporter: ChildProcess | undefined
@@ -106,7 +121,7 @@ async function main(): Promise<void> {
       delays.push(performance.now() - changedAt)
     }
 
-    console.log(`objects: ${count} Certificates + ${count} TLS Secrets on the fake API server (127.0.0.1); exporter NODE_OPTIONS="${NODE_OPTIONS}"`)
+    console.log(`objects: ${count} Certificates + ${count} TLS Secrets + a trust-manager Bundle with ${copies} namespace copies on the fake API server (127.0.0.1); exporter NODE_OPTIONS="${NODE_OPTIONS}"`)
     if (kubectl) {
       console.log(`kubectl get certificates,secrets -A -o json: ${(kubectl.wallMs / 1000).toFixed(2)} s wall, ${(kubectl.rssKb / 1024).toFixed(0)} MiB peak RSS`)
       const ratio = syncMs / kubectl.wallMs

@@ -17,11 +17,11 @@ const SHOWN = [
 ]
 
 /** What the step must show: the expiry series, the failing and stuck rows, a stale bundle copy, readiness. */
-const MUST_SHOW = ['meshcert_certificate_expiry_timestamp_seconds{kind="Certificate",namespace="shop",name="expired"', 'status="fail",cluster="demo"} 1', 'meshcert_trust_bundle_in_sync{mesh="istio",namespace="shop",name="istio-ca-root-cert",cluster="demo"} 0', 'meshcert_exporter_ready{cluster="demo"} 1']
+const MUST_SHOW = ['meshcert_certificate_expiry_timestamp_seconds{kind="Certificate",namespace="shop",name="expired"', 'status="fail",cluster="demo"} 1', 'meshcert_trust_bundle_in_sync{mesh="istio",namespace="shop",name="istio-ca-root-cert",kind="ConfigMap",cluster="demo"} 0', 'meshcert_exporter_ready{cluster="demo"} 1']
 
 export async function exporterDemo(scenario: Scenario, print: Print): Promise<string[]> {
   const exporter = await startExporter(
-    { kubeconfig: scenario.kubeconfig!, cluster: 'demo', port: 0, host: '127.0.0.1', thresholds: { leafMs: 30 * DAY, caMs: 60 * DAY }, allSecrets: false, istioNamespace: 'istio-system', rejudgeIntervalMs: 60_000, pageSize: 500 },
+    { kubeconfig: scenario.kubeconfig!, cluster: 'demo', port: 0, host: '127.0.0.1', thresholds: { leafMs: 30 * DAY, caMs: 60 * DAY }, allSecrets: false, istioNamespace: 'istio-system', trustNamespace: 'cert-manager', rejudgeIntervalMs: 60_000, pageSize: 500 },
     { logger: createLogger({ level: 'warn' }), clock: () => scenario.at },
   )
   const problems: string[] = []

@@ -10,7 +10,9 @@ import { errorFields, type Logger } from '../core/log.js'
 import { ClusterReader, RESOURCES, type KubeObject, type ResourceType } from '../cluster/reader.js'
 import { Backoff, ListWatch, type WatchEvent } from '../cluster/watch.js'
 import { CA_SECRET_NAMES, GATEWAY_TYPES, TRUST_BUNDLE_CONFIGMAPS } from '../cluster/gather/status.js'
+import { trustReadQuery } from '../cluster/gather/trust-manager.js'
 import { escapeHtml, renderStatusPage, type ExpiryThresholds, type KubeObject as StatusObject } from '../mesh/status/index.js'
+import type { TrustReadSpec } from '../mesh/trustmanager/index.js'
 import { Inventory, type Judgement, type WatchedKind } from './inventory.js'
 import { ExporterMetrics, type WatchHealth } from './metrics.js'
 
@@ -24,6 +26,8 @@ export interface ExporterConfig {
   thresholds: ExpiryThresholds
   allSecrets: boolean
   istioNamespace: string
+  /** trust-manager's trust namespace, where its bundles' sources live (its --trust-namespace). */
+  trustNamespace: string
   /** Judge everything again this often, ms (time passes: certificates become expiring with no event). */
   rejudgeIntervalMs: number
   pageSize: number
@@ -69,6 +73,7 @@ export interface WatchedResource {
   kind: WatchedKind
   type: ResourceType
   fieldSelector?: string
+  labelSelector?: string
   namespace?: string
   /** Without it the exporter cannot judge at all: an RBAC denial keeps it not ready. */
   required: boolean
@@ -93,8 +98,27 @@ export const WATCHED_RESOURCES: readonly WatchedResource[] = [
   { id: 'Secret type=kubernetes.io/tls', kind: 'Secret', type: RESOURCES.secrets, fieldSelector: 'type=kubernetes.io/tls', required: true, phase: 2 },
 ]
 
+/**
+ * What the trust-manager watches read, while bundles are held (one watch per read a bundle needs,
+ * mesh/trustmanager trustBundleReads): its sources in the trust namespace by name or label
+ * selector, its copies by name in every namespace, and the Namespaces its namespaceSelector picks
+ * from. Optional: RBAC refusing one is reported as `status` reports it (a source not read, copies
+ * not compared, namespaces unknown).
+ */
+export const TRUST_MANAGER_READS: readonly ResourceType[] = [RESOURCES.configmaps, RESOURCES.secrets, RESOURCES.namespaces]
+
+/** The watch of one trust-manager read. */
+function trustReadWatch(read: TrustReadSpec): WatchedResource {
+  return { id: read.id, kind: read.kind, ...trustReadQuery(read), required: false, phase: 2 }
+}
+const NAMESPACES_WATCH: WatchedResource = { id: 'Namespace', kind: 'Namespace', type: RESOURCES.namespaces, required: false, phase: 2 }
+
 interface WatchSpec extends WatchedResource {
   apply(events: WatchEvent[]): Promise<void> | void
+  /** Told when a full list has been delivered. */
+  listed?(): void
+  /** Told instead of a note when RBAC refuses the watch (the judgement reports it). */
+  refused?(err: unknown): void
 }
 
 const key = (o: KubeObject) => `${o.metadata.namespace ?? ''}/${o.metadata.name}`
@@ -103,10 +127,12 @@ const asStatus = (o: KubeObject) => o as unknown as StatusObject
 export async function startExporter(config: ExporterConfig, options: StartOptions): Promise<RunningExporter> {
   const logger = options.logger
   const clock = options.clock ?? (() => new Date())
-  const inventory = new Inventory({ thresholds: config.thresholds, allSecrets: config.allSecrets, istioNamespace: config.istioNamespace })
+  const inventory = new Inventory({ thresholds: config.thresholds, allSecrets: config.allSecrets, istioNamespace: config.istioNamespace, trustNamespace: config.trustNamespace })
   const watches = new Map<string, { spec: WatchSpec; watch: ListWatch }>()
   /** Per-Secret watches for the Secrets gateways serve that are not kubernetes.io/tls (Istio's generic Secrets). */
   const gatewaySecretWatches = new Map<string, ListWatch>()
+  /** Ids (in `watches`) of the watches trust-manager bundles need now, started and stopped as the bundles change. */
+  const trustWatches = new Set<string>()
   /** Secrets held by the typed watches (CA names, kubernetes.io/tls), as opposed to per-Secret ones. */
   const typedSecrets = new Set<string>()
   let reader: ClusterReader | undefined
@@ -234,6 +260,44 @@ export async function startExporter(config: ExporterConfig, options: StartOption
     }
   }
 
+  /** Watch what the trust-manager bundles held need now: their sources, their copies, the namespaces; stop what they no longer need. */
+  const reconcileTrustWatches = () => {
+    if (!reader || closed) return
+    const wanted = new Map<string, WatchSpec>()
+    for (const read of inventory.trustReads()) {
+      wanted.set(read.id, {
+        ...trustReadWatch(read),
+        apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deleteTrustObject(read, asStatus(e.object)) : inventory.setTrustObject(read, asStatus(e.object)))),
+        listed: () => inventory.setTrustRead(read, 'listed'),
+        refused: (err) => inventory.setTrustRead(read, { unreadable: (err as Error).message, ...(isMeshcertError(err) && err.hint ? { hint: err.hint } : {}) }),
+      })
+    }
+    if (inventory.needsNamespaces()) {
+      wanted.set(NAMESPACES_WATCH.id, {
+        ...NAMESPACES_WATCH,
+        apply: (events) => events.forEach((e) => (e.type === 'DELETED' ? inventory.deleteNamespace(asStatus(e.object)) : inventory.setNamespace(asStatus(e.object)))),
+        listed: () => inventory.setNamespaces('listed'),
+        refused: (err) => inventory.setNamespaces({ unknown: (err as Error).message }),
+      })
+    }
+    for (const [id, spec] of wanted) {
+      if (trustWatches.has(id)) continue
+      const watch = newWatch(spec)
+      trustWatches.add(id)
+      watches.set(id, { spec, watch })
+      watch.start()
+    }
+    for (const id of trustWatches) {
+      if (wanted.has(id)) continue
+      const held = watches.get(id)!
+      trustWatches.delete(id)
+      watches.delete(id)
+      void held.watch.stop()
+      if (id === NAMESPACES_WATCH.id) inventory.setNamespaces(undefined)
+      else inventory.setTrustRead({ id }, undefined)
+    }
+  }
+
   const applySecrets = async (events: WatchEvent[], typed: boolean) => {
     const set: StatusObject[] = []
     for (const e of events) {
@@ -252,7 +316,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
 
   /** What to do with each kind's events. */
   const each = (set: (o: StatusObject) => void, remove: (o: StatusObject) => void) => (events: WatchEvent[]) => events.forEach((e) => (e.type === 'DELETED' ? remove(asStatus(e.object)) : set(asStatus(e.object))))
-  const appliers: Record<WatchedKind, (w: WatchedResource) => WatchSpec['apply']> = {
+  const appliers: Record<Exclude<WatchedKind, 'Namespace'>, (w: WatchedResource) => WatchSpec['apply']> = {
     Issuer: () => each((o) => inventory.setIssuer('Issuer', o), (o) => inventory.deleteIssuer('Issuer', o)),
     ClusterIssuer: () => each((o) => inventory.setIssuer('ClusterIssuer', o), (o) => inventory.deleteIssuer('ClusterIssuer', o)),
     Gateway: (w) => each((o) => inventory.setGateway(w.type.group, o), (o) => inventory.deleteGateway(w.type.group, o)),
@@ -263,7 +327,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
     ClusterBundle: () => each((o) => inventory.setTrustManagerBundle('ClusterBundle', o), (o) => inventory.deleteTrustManagerBundle('ClusterBundle', o)),
     MeshCertPolicy: () => each((o) => inventory.setPolicy(o), (o) => inventory.deletePolicy(o)),
   }
-  const specs: WatchSpec[] = WATCHED_RESOURCES.map((w) => ({ ...w, apply: appliers[w.kind](w) }))
+  const specs: WatchSpec[] = WATCHED_RESOURCES.map((w) => ({ ...w, apply: appliers[w.kind as keyof typeof appliers](w) }))
 
   function newWatch(spec: WatchSpec): ListWatch {
     const watch: ListWatch = new ListWatch(
@@ -273,6 +337,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
         apply: async (events) => {
           await spec.apply(events)
           reconcileGatewaySecrets()
+          reconcileTrustWatches()
           void reread()
           afterChange()
         },
@@ -280,8 +345,10 @@ export async function startExporter(config: ExporterConfig, options: StartOption
           logger.info('listed', { watch: spec.id, objects: watch.size })
           lastErrors.delete(spec.id)
           inventory.setNote(spec.id, undefined)
+          spec.listed?.()
           if (spec.phase === 1) startPhase2()
           reconcileGatewaySecrets()
+          reconcileTrustWatches()
           afterChange()
         },
         restarted: (reason) => metrics.watchRestarts.inc({ kind: spec.kind, reason }),
@@ -293,7 +360,8 @@ export async function startExporter(config: ExporterConfig, options: StartOption
           const level = lastErrors.get(spec.id) === message ? 'debug' : 'error'
           lastErrors.set(spec.id, message)
           logger[level](spec.required ? `cannot read ${spec.id}; retrying` : `cannot read ${spec.id} (optional); retrying, reported without it meanwhile`, { watch: spec.id, retryInMs, ...errorFields(err) })
-          if (!spec.required && code === 'ERR_MESHCERT_FORBIDDEN') inventory.setNote(spec.id, skippedNote(spec.id, err))
+          if (code === 'ERR_MESHCERT_FORBIDDEN' && spec.refused) spec.refused(err)
+          else if (!spec.required && code === 'ERR_MESHCERT_FORBIDDEN') inventory.setNote(spec.id, skippedNote(spec.id, err))
           if (spec.phase === 1) startPhase2()
           afterChange()
         },
@@ -301,6 +369,7 @@ export async function startExporter(config: ExporterConfig, options: StartOption
       {
         ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
         ...(spec.fieldSelector ? { fieldSelector: spec.fieldSelector } : {}),
+        ...(spec.labelSelector ? { labelSelector: spec.labelSelector } : {}),
         pageSize: config.pageSize,
         ...options.watch,
       },

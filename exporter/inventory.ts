@@ -1,17 +1,36 @@
 // What the exporter holds: per watched object, its facts (mesh/status/facts.ts) and nothing of its
 // body — no PEM, no private key. The only certificates kept decoded are the trust anchors (the
 // roots of the mesh's bundles and CA Secrets, a handful), which later Secrets' chains are verified
-// against. judge(now) asks mesh/ for the verdict on everything held; it is cheap (no crypto) and
-// runs on every change and on a timer, because time alone turns a certificate "expiring".
+// against. trust-manager bundles are held with what their reads found (mesh/trustmanager: the
+// sources' and the copies' certificates as facts, the namespaces' labels), the same facts `status`
+// makes of the objects it reads. judge(now) asks mesh/ for the verdict on everything held; it is
+// cheap (no crypto) and runs on every change and on a timer, because time alone turns a certificate
+// "expiring".
 import type { Finding } from '../core/index.js'
 import { releaseCertificateMemory } from '../pki/index.js'
 import { validatePolicy } from '../policies/index.js'
 import { certificateRecord, gatewayTlsRefs, issuerSecretKey, judgeInventory, readBundleConfigMap, readSecret, CA_SPECS, type Anchor, type BundleConfigMapFacts, type Intern, type SecretFacts } from '../mesh/status/facts.js'
-import { trustBundleStates, trustManagerBundleFacts, type TrustBundleState, type TrustManagerBundleFacts } from '../mesh/status/bundles.js'
+import { trustBundleStates, type TrustBundleState } from '../mesh/status/bundles.js'
+import {
+  observeTrustBundle,
+  readTrustBundle,
+  readTrustObject,
+  reportedTrustBundles,
+  trustBundleReads,
+  trustNamespaceOf,
+  type TrustBundleObservation,
+  type TrustBundleSpec,
+  type TrustNamespace,
+  type TrustObjectFacts,
+  type TrustReadSpec,
+  type TrustReads,
+} from '../mesh/trustmanager/index.js'
+import type { KubeObject as MeshObject } from '../mesh/objects.js'
+import type { CertificateFacts } from '../pki/index.js'
 import { boundedEach, CertificateCache, secretMaterialKind, type CertificateRecord, type ExpiryThresholds, type GatewayTlsRef, type KubeObject, type StatusReport } from '../mesh/status/index.js'
 
 /** What the exporter watches, as its metrics and logs name it. */
-export type WatchedKind = 'Certificate' | 'Issuer' | 'ClusterIssuer' | 'Gateway' | 'Secret' | 'ConfigMap' | 'Bundle' | 'ClusterBundle' | 'MeshCertPolicy'
+export type WatchedKind = 'Certificate' | 'Issuer' | 'ClusterIssuer' | 'Gateway' | 'Secret' | 'ConfigMap' | 'Bundle' | 'ClusterBundle' | 'MeshCertPolicy' | 'Namespace'
 
 export interface PolicyFacts {
   name: string
@@ -32,6 +51,8 @@ export interface InventoryOptions {
   thresholds: ExpiryThresholds
   allSecrets: boolean
   istioNamespace: string
+  /** trust-manager's trust namespace, where its bundles' sources live. */
+  trustNamespace: string
   /** Chain verifications in flight at once while reading Secrets (default 8). */
   concurrency?: number
 }
@@ -50,7 +71,15 @@ export class Inventory {
   private readonly certificates = new Map<string, CertificateRecord>()
   private readonly secrets = new Map<string, HeldSecret>()
   private readonly bundles = new Map<string, BundleConfigMapFacts>()
-  private readonly trustManager = new Map<string, TrustManagerBundleFacts>()
+  /** trust-manager bundles by `kind|name`. */
+  private readonly trustBundles = new Map<string, TrustBundleSpec>()
+  /** What each trust-manager read holds (by TrustReadSpec id, then `ns/name`), and whether it is complete or refused. */
+  private readonly trustObjects = new Map<string, Map<string, TrustObjectFacts>>()
+  private readonly trustReadState = new Map<string, 'listed' | { unreadable: string; hint?: string }>()
+  private readonly namespaces = new Map<string, TrustNamespace>()
+  private namespacesState: 'listed' | { unknown: string } | undefined
+  /** Each bundle's last complete observation, used while a read it newly needs has not listed yet. */
+  private readonly lastObserved = new Map<string, { observation: TrustBundleObservation; notes: Finding[] }>()
   private readonly policies = new Map<string, PolicyFacts>()
   /** Anchors by the object that holds them (`ns/name` of a ConfigMap or Secret). */
   private readonly anchorsBy = new Map<string, Anchor[]>()
@@ -76,17 +105,19 @@ export class Inventory {
 
   /** Objects held per kind (Gateways count Istio and Gateway API alike). */
   counts(): Record<WatchedKind, number> {
-    const tm = [...this.trustManager.keys()]
+    const tm = [...this.trustBundles.keys()]
+    const trust = (kind: TrustObjectFacts['kind']) => [...this.trustObjects.values()].reduce((n, held) => n + [...held.values()].filter((o) => o.kind === kind).length, 0)
     return {
       Certificate: this.certificates.size,
       Issuer: [...this.issuers.keys()].filter((k) => k.startsWith('Issuer|')).length,
       ClusterIssuer: [...this.issuers.keys()].filter((k) => k.startsWith('ClusterIssuer|')).length,
       Gateway: this.gateways.size,
-      Secret: this.secrets.size,
-      ConfigMap: this.bundles.size,
+      Secret: this.secrets.size + trust('Secret'),
+      ConfigMap: this.bundles.size + trust('ConfigMap'),
       Bundle: tm.filter((k) => k.startsWith('Bundle|')).length,
       ClusterBundle: tm.filter((k) => k.startsWith('ClusterBundle|')).length,
       MeshCertPolicy: this.policies.size,
+      Namespace: this.namespaces.size,
     }
   }
 
@@ -200,13 +231,90 @@ export class Inventory {
   }
 
   setTrustManagerBundle(kind: 'Bundle' | 'ClusterBundle', obj: KubeObject): void {
-    this.trustManager.set(`${kind}|${obj.metadata.name}`, trustManagerBundleFacts(obj, kind))
+    this.trustBundles.set(`${kind}|${obj.metadata.name}`, readTrustBundle(obj as MeshObject, kind))
     this.changed()
   }
 
   deleteTrustManagerBundle(kind: 'Bundle' | 'ClusterBundle', obj: KubeObject): void {
-    if (this.trustManager.delete(`${kind}|${obj.metadata.name}`)) this.changed()
+    if (this.trustBundles.delete(`${kind}|${obj.metadata.name}`)) this.changed()
+    this.lastObserved.delete(`${kind}|${obj.metadata.name}`)
   }
+
+  /** The reads the trust-manager bundles held need now (their sources and copies), each once. */
+  trustReads(): TrustReadSpec[] {
+    const reads = new Map<string, TrustReadSpec>()
+    for (const bundle of this.trustBundles.values()) for (const read of trustBundleReads(bundle, this.options.trustNamespace)) reads.set(read.id, read)
+    return [...reads.values()]
+  }
+
+  /** Namespaces are needed (for namespaceSelectors) while any trust-manager bundle is held. */
+  needsNamespaces(): boolean {
+    return this.trustBundles.size > 0
+  }
+
+  /** A ConfigMap or Secret a trust-manager read delivered, kept as facts. */
+  setTrustObject(read: TrustReadSpec, obj: KubeObject): void {
+    const held = this.trustObjects.get(read.id) ?? new Map<string, TrustObjectFacts>()
+    this.trustObjects.set(read.id, held)
+    held.set(objKey(obj), readTrustObject(obj, read.kind, this.shareCertificate))
+    this.changed()
+  }
+
+  deleteTrustObject(read: Pick<TrustReadSpec, 'id'>, obj: KubeObject): void {
+    if (this.trustObjects.get(read.id)?.delete(objKey(obj))) this.changed()
+  }
+
+  /** A read has listed everything (`listed`), or RBAC refuses it; undefined: it is no longer made (its facts go). */
+  setTrustRead(read: Pick<TrustReadSpec, 'id'>, state: 'listed' | { unreadable: string; hint?: string } | undefined): void {
+    if (state) this.trustReadState.set(read.id, state)
+    else {
+      this.trustReadState.delete(read.id)
+      this.trustObjects.delete(read.id)
+    }
+    this.changed()
+  }
+
+  setNamespace(obj: KubeObject): void {
+    this.namespaces.set(obj.metadata.name, trustNamespaceOf(obj))
+    this.changed()
+  }
+
+  deleteNamespace(obj: KubeObject): void {
+    if (this.namespaces.delete(obj.metadata.name)) this.changed()
+  }
+
+  /** The namespaces have been listed, could not be (`unknown`: why), or are no longer watched (undefined: forgotten). */
+  setNamespaces(state: 'listed' | { unknown: string } | undefined): void {
+    this.namespacesState = state
+    if (!state) this.namespaces.clear()
+    this.changed()
+  }
+
+  /** Every reported trust-manager bundle observed from what is held, as `status` observes what it reads. */
+  private trustObservations(): { observations: TrustBundleObservation[]; notes: Finding[] } {
+    const namespaces = this.namespacesState === 'listed' ? [...this.namespaces.values()] : this.namespacesState
+    const result: TrustReads['result'] = (read) => {
+      const state = this.trustReadState.get(read.id)
+      return state === 'listed' ? { objects: [...(this.trustObjects.get(read.id)?.values() ?? [])] } : state
+    }
+    // As `status` lists them: Bundles, then ClusterBundles, each by name.
+    const specs = reportedTrustBundles([...this.trustBundles.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name)))
+    const out: { observations: TrustBundleObservation[]; notes: Finding[] } = { observations: [], notes: [] }
+    for (const bundle of specs) {
+      const key = `${bundle.kind}|${bundle.name}`
+      // Until the namespaces and every read it needs have listed, the last complete observation stands.
+      const observed = namespaces ? observeTrustBundle(bundle, this.options.trustNamespace, { result, namespaces }) : undefined
+      if (observed) this.lastObserved.set(key, observed)
+      const use = observed ?? this.lastObserved.get(key)
+      if (!use) continue
+      out.observations.push(use.observation)
+      out.notes.push(...use.notes)
+    }
+    return out
+  }
+
+  /** One copy of a certificate's facts however many copies and sources hold it. */
+  private readonly shareCertificate = (c: CertificateFacts): CertificateFacts => this.intern(`trust-manager certificate ${c.sha256Fingerprint}`, () => c)
 
   /** A MeshCertPolicy: whether it validates (the webhook refuses one that does not, and keeps the last good one). */
   setPolicy(obj: KubeObject): void {
@@ -234,6 +342,7 @@ export class Inventory {
 
   judge(now: Date): Judgement {
     const started = performance.now()
+    const trust = this.trustObservations()
     const report = judgeInventory(
       {
         issuerSecrets: new Set(this.issuers.values()),
@@ -241,12 +350,13 @@ export class Inventory {
         certificates: this.certificates.values(),
         secrets: [...this.secrets.values()].map((h) => h.facts),
         bundles: this.bundles.values(),
-        notes: [...this.notes.values()],
+        trustManager: trust.observations,
+        notes: [...this.notes.values(), ...trust.notes],
       },
       now,
       { thresholds: this.options.thresholds, allSecrets: this.options.allSecrets },
     )
-    const bundles = trustBundleStates(report, { istioNamespace: this.options.istioNamespace, trustManager: this.trustManager.values() })
+    const bundles = trustBundleStates(report, { istioNamespace: this.options.istioNamespace })
     const policies = [...this.policies.values()].sort((a, b) => a.name.localeCompare(b.name))
     return { report, bundles, policies, durationMs: performance.now() - started }
   }

@@ -13,8 +13,8 @@ export const DEFAULT_PORT = 9795
 const USAGE = `Usage: meshcert-exporter [flags]
 
 Watches the cluster's mesh certificates (cert-manager Certificates, mesh CA Secrets, trust bundles,
-gateway Secrets, trust-manager Bundles, MeshCertPolicies), judges them as \`kubectl meshcert status\`
-does, and serves the verdicts as Prometheus metrics and a page.
+gateway Secrets, trust-manager Bundles with their sources and every namespace's copy, MeshCertPolicies),
+judges them as \`kubectl meshcert status\` does, and serves the verdicts as Prometheus metrics and a page.
 
   --kubeconfig FILE        kubeconfig (default: KUBECONFIG, ~/.kube/config, else the in-cluster service account)
   --context NAME           kubeconfig context (default: the current one)
@@ -25,6 +25,7 @@ does, and serves the verdicts as Prometheus metrics and a page.
   --warn-ca DURATION       CA material is expiring within this (default 60d)
   --all-secrets            also report kubernetes.io/tls Secrets that no Certificate or Gateway names
   --istio-namespace NS     Istio's control plane namespace, whose trust bundle is the reference (default istio-system)
+  --trust-namespace NS     trust-manager's trust namespace, where its bundles' sources live (default cert-manager)
   --rejudge-interval DUR   judge everything again this often, as time passes (default 60s)
   --page-size N            objects per LIST page (default 500)
   --log-level LEVEL        debug, info, warn or error (default info)
@@ -64,6 +65,7 @@ export function parseFlags(argv: string[]): ParsedFlags | 'help' | 'version' {
         'warn-ca': { type: 'string' },
         'all-secrets': { type: 'boolean' },
         'istio-namespace': { type: 'string' },
+        'trust-namespace': { type: 'string' },
         'rejudge-interval': { type: 'string' },
         'page-size': { type: 'string' },
         'log-level': { type: 'string' },
@@ -86,6 +88,7 @@ export function parseFlags(argv: string[]): ParsedFlags | 'help' | 'version' {
     thresholds: { leafMs: parseThreshold(values.warn ?? '30d', '--warn'), caMs: parseThreshold(values['warn-ca'] ?? '60d', '--warn-ca') },
     allSecrets: values['all-secrets'] ?? false,
     istioNamespace: values['istio-namespace'] ?? 'istio-system',
+    trustNamespace: values['trust-namespace'] ?? 'cert-manager',
     rejudgeIntervalMs: rejudge,
     pageSize: intFlag('page-size', values['page-size'], 500, 1, 5000),
     logLevel: level,

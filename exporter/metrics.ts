@@ -146,13 +146,13 @@ export class ExporterMetrics {
         for (const [check, status, n] of i.failing ?? []) yield { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, fingerprint: i.fingerprint, check, status }, value: n }
       }
     })
-    family('meshcert_ca_material_status', 'CA material (roots, intermediates, issuers) by its worst finding: 1 for the status label that applies.', perRow((i) => (CA_ROLES.has(i.role) ? { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, role: i.role, source: i.source, status: i.status }, value: 1 } : undefined)),
+    family('meshcert_ca_material_status', 'CA material (roots, intermediates, issuers) by its worst finding: 1 for the status label that applies.', perRow((i) => (CA_ROLES.has(i.role) ? { labels: { kind: i.kind, namespace: i.namespace, name: i.name, key: i.key, role: i.role, source: i.source, fingerprint: i.fingerprint, status: i.status }, value: 1 } : undefined)),
     )
-    family('meshcert_trust_bundle_in_sync', "1 when the trust bundle holds the same roots as its mesh's reference (the control plane's copy; a trust-manager Bundle: its Synced condition), else 0.", () =>
-      (this.judgement?.bundles ?? []).map((b) => ({ labels: { mesh: b.mesh, namespace: b.namespace, name: b.name }, value: b.inSync ? 1 : 0 })),
+    family('meshcert_trust_bundle_in_sync', "1 when the trust bundle copy holds the same roots as its reference (Istio: the control plane's copy; trust-manager: the bundle's sources), else 0; a trust-manager Bundle or ClusterBundle itself (empty namespace): 1 when it is Synced and its spec and sources hold up.", () =>
+      (this.judgement?.bundles ?? []).map((b) => ({ labels: { mesh: b.mesh, namespace: b.namespace, name: b.name, kind: b.kind }, value: b.inSync ? 1 : 0 })),
     )
-    family('meshcert_trust_bundle_roots', 'Root certificates in the trust bundle.', () =>
-      (this.judgement?.bundles ?? []).flatMap((b) => (b.roots !== undefined ? [{ labels: { mesh: b.mesh, namespace: b.namespace, name: b.name }, value: b.roots }] : [])),
+    family('meshcert_trust_bundle_roots', 'Root certificates in the trust bundle copy (a trust-manager Bundle or ClusterBundle itself: in its sources).', () =>
+      (this.judgement?.bundles ?? []).flatMap((b) => (b.roots !== undefined ? [{ labels: { mesh: b.mesh, namespace: b.namespace, name: b.name, kind: b.kind }, value: b.roots }] : [])),
     )
     family('meshcert_policy_valid', 'MeshCertPolicy objects: 1 when the policy validates (the webhook enforces it), 0 when it does not (the webhook keeps its last good version).', () =>
       (this.judgement?.policies ?? []).map((p) => ({ labels: { name: p.name }, value: p.valid ? 1 : 0 })),

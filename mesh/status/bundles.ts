@@ -1,20 +1,25 @@
 // Trust bundles in sync, from the inventory's rows: every namespace's istio-ca-root-cert copy
 // compared as a set of root fingerprints with the control plane's copy (istiod writes the same
 // roots into every namespace; a copy that lacks one during a rotation is the classic cause of mTLS
-// failures), Linkerd's trust roots ConfigMap as the reference it is, and trust-manager Bundles by
-// their own Synced condition. The states are `bundle`'s (mesh/bundle-report.ts bundleState), so the
-// page, the exporter's metrics and `bundle -A` say the same of the same copy.
+// failures), Linkerd's trust roots ConfigMap as the reference it is, and trust-manager bundles as
+// the report judged them (mesh/trustmanager judgeTrustBundle: each namespace copy against the
+// bundle's sources, and the bundle itself — its Synced condition and its sources). The states are
+// `bundle`'s (mesh/bundle-report.ts bundleState), so the page, the exporter's metrics and
+// `bundle -A` say the same of the same copy.
 import { bundleState, type BundleState } from '../bundle-report.js'
 import type { StatusItem, StatusReport } from './types.js'
 
 export interface TrustBundleState {
   mesh: 'istio' | 'linkerd' | 'trust-manager'
+  /** The object: ConfigMap or Secret for a copy, Bundle or ClusterBundle for a trust-manager bundle itself. */
+  kind: 'ConfigMap' | 'Secret' | 'Bundle' | 'ClusterBundle'
   namespace: string
   name: string
+  /** A trust-manager bundle itself: `synced` when its Synced condition, spec and sources hold up, else `not-synced`. */
   state: BundleState | 'synced' | 'not-synced'
   /** In sync with the reference (the reference itself counts as in sync when it holds roots). */
   inSync: boolean
-  /** Roots the bundle holds (undefined when not known, e.g. a trust-manager Bundle). */
+  /** Roots the bundle holds (a trust-manager bundle itself: what its sources hold). */
   roots?: number
   /** Fingerprints of reference roots it lacks / holds in addition. */
   missing: string[]
@@ -23,20 +28,9 @@ export interface TrustBundleState {
   message: string
 }
 
-/** A trust-manager Bundle (trust.cert-manager.io Bundle, trust-manager.io ClusterBundle) as the exporter keeps it. */
-export interface TrustManagerBundleFacts {
-  kind: string
-  name: string
-  /** The Synced condition's status: `True`, `False`, `Unknown` (no condition yet). */
-  synced: string
-  reason?: string
-  message?: string
-}
-
 export interface TrustBundleOptions {
   /** Istio's control plane namespace, whose copy is the reference (default istio-system). */
   istioNamespace?: string
-  trustManager?: Iterable<TrustManagerBundleFacts>
 }
 
 interface Copy {
@@ -62,7 +56,7 @@ function rootsOf(items: StatusItem[]): Map<string, Copy> {
 const short = (fp: string) => fp.slice(0, 16)
 
 /** The trust bundles of a status report (its ConfigMap rows), each against its reference. */
-export function trustBundleStates(report: Pick<StatusReport, 'items'>, options: TrustBundleOptions = {}): TrustBundleState[] {
+export function trustBundleStates(report: Pick<StatusReport, 'items' | 'trustManager'>, options: TrustBundleOptions = {}): TrustBundleState[] {
   const istioNamespace = options.istioNamespace ?? 'istio-system'
   const copies = rootsOf(report.items)
   const out: TrustBundleState[] = []
@@ -82,31 +76,28 @@ export function trustBundleStates(report: Pick<StatusReport, 'items'>, options: 
       : state === 'reference' ? `the control plane's copy: ${copy.fingerprints.size} root(s)`
       : state === 'in-sync' ? `same ${copy.fingerprints.size} root(s) as ${referenceName}`
       : `${missing.length ? `lacks ${missing.map(short).join(', ')}` : ''}${missing.length && extra.length ? '; ' : ''}${extra.length ? `also trusts ${extra.map(short).join(', ')}` : ''} (against ${referenceName})`
-    out.push({ mesh: 'istio', namespace: copy.namespace, name: copy.name, state, inSync: state === 'reference' || state === 'in-sync', roots: copy.fingerprints.size, missing, extra, message })
+    out.push({ mesh: 'istio', kind: 'ConfigMap', namespace: copy.namespace, name: copy.name, state, inSync: state === 'reference' || state === 'in-sync', roots: copy.fingerprints.size, missing, extra, message })
   }
   for (const copy of copies.values()) {
     if (copy.source !== 'linkerd') continue
     const empty = copy.fingerprints.size === 0
-    out.push({ mesh: 'linkerd', namespace: copy.namespace, name: copy.name, state: empty ? 'empty' : 'reference', inSync: !empty, roots: copy.fingerprints.size, missing: [], extra: [], message: empty ? 'holds no readable trust anchor' : `the trust anchors: ${copy.fingerprints.size} root(s)` })
+    out.push({ mesh: 'linkerd', kind: 'ConfigMap', namespace: copy.namespace, name: copy.name, state: empty ? 'empty' : 'reference', inSync: !empty, roots: copy.fingerprints.size, missing: [], extra: [], message: empty ? 'holds no readable trust anchor' : `the trust anchors: ${copy.fingerprints.size} root(s)` })
   }
-  for (const bundle of options.trustManager ?? []) {
-    const inSync = bundle.synced === 'True'
-    const why = [bundle.reason, bundle.message].filter(Boolean).join(': ')
-    out.push({ mesh: 'trust-manager', namespace: '', name: bundle.name, state: inSync ? 'synced' : 'not-synced', inSync, missing: [], extra: [], message: inSync ? `${bundle.kind} is Synced${why ? ` (${why})` : ''}` : `${bundle.kind} is not Synced (Synced=${bundle.synced}${why ? `, ${why}` : ''}): trust-manager has not written it to every target namespace` })
+  for (const bundle of report.trustManager ?? []) {
+    // Not synced when trust-manager says so, or when the spec or a source fails: it then writes nothing new.
+    const synced = bundle.status !== 'fail'
+    out.push({ mesh: 'trust-manager', kind: bundle.kind, namespace: '', name: bundle.name, state: synced ? 'synced' : 'not-synced', inSync: synced, roots: bundle.roots, missing: [], extra: [], message: bundle.message })
+    for (const copy of bundle.copies) {
+      out.push({ mesh: 'trust-manager', kind: copy.kind, namespace: copy.namespace, name: copy.name, state: copy.state, inSync: copy.state === 'in-sync', roots: copy.roots, missing: copy.missing, extra: copy.extra, message: copy.message })
+    }
   }
   // Out of sync first, then by namespace.
-  return out.sort((a, b) => Number(a.inSync) - Number(b.inSync) || a.mesh.localeCompare(b.mesh) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name))
-}
-
-/** A trust-manager Bundle or ClusterBundle's facts: its Synced condition. */
-export function trustManagerBundleFacts(obj: { kind?: string; metadata: { name: string }; status?: Record<string, unknown> }, kind = obj.kind ?? 'Bundle'): TrustManagerBundleFacts {
-  const conditions = Array.isArray(obj.status?.conditions) ? (obj.status.conditions as Array<Record<string, unknown>>) : []
-  const synced = conditions.find((c) => c.type === 'Synced')
-  return {
-    kind,
-    name: obj.metadata.name,
-    synced: typeof synced?.status === 'string' ? synced.status : 'Unknown',
-    ...(typeof synced?.reason === 'string' && synced.reason ? { reason: synced.reason } : {}),
-    ...(typeof synced?.message === 'string' && synced.message ? { message: synced.message } : {}),
-  }
+  out.sort((a, b) => Number(a.inSync) - Number(b.inSync) || a.mesh.localeCompare(b.mesh) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name) || a.kind.localeCompare(b.kind))
+  // One state per object: two bundles of one name writing the same object (a Bundle and a ClusterBundle
+  // trust-manager did not make from it) keep the worse, so no metric series is written twice.
+  const seen = new Set<string>()
+  return out.filter((b) => {
+    const id = `${b.mesh}|${b.kind}|${b.namespace}|${b.name}`
+    return seen.has(id) ? false : (seen.add(id), true)
+  })
 }

@@ -21,7 +21,7 @@ import { certificateRecord, readyFinding, secretMissingFinding, specMatchFinding
 import { renewFix, rowLabel, verdictFindings } from './evaluate.js'
 import { gatewayTlsRefs, hostsCoverageFinding, type GatewayTlsRef } from './gateways.js'
 import { CertificateCache, configMapMaterialKind, dataText, firstKey, secretMaterialKind, type Decoded, type KubeObject, type MaterialKind } from './material.js'
-import type { ExpiryThresholds, StatusItem, StatusReport, StatusRole } from './types.js'
+import type { ExpiryThresholds, StatusItem, StatusReport, StatusRole, StatusTrustBundle } from './types.js'
 
 /** One certificate, as the judgement needs it (CertificateFacts' names, so its functions take it). */
 export type CertFacts = Pick<CertificateFacts, 'subject' | 'issuer' | 'sha256Fingerprint' | 'notBefore' | 'notAfter' | 'isCA' | 'selfSigned' | 'spiffeId' | 'sans'>
@@ -477,12 +477,21 @@ export function judgeInventory(input: InventoryFacts, now: Date, options: JudgeO
   }
 
   // trust-manager: a row per bundle; each root of each copy a row that says whether the copy matches.
+  const trustManager: StatusTrustBundle[] = []
   for (const obs of input.trustManager ?? []) {
     const verdictOf = judgeTrustBundle(obs, now)
     const ref = bundleRef(obs.bundle)
     const own = verdictOf.findings.filter((f) => f.check !== 'trustManager.target')
     if (!own.length) own.push({ check: 'trustManager.sources', status: 'pass', subject: ref, message: `${obs.sources.length} source(s) holding ${verdictOf.expected.length} certificate(s)` })
-    push({ kind: obs.bundle.kind, namespace: '', name: obs.bundle.name, role: 'root', source: 'trust-manager' }, undefined, own)
+    const bundleRow = push({ kind: obs.bundle.kind, namespace: '', name: obs.bundle.name, role: 'root', source: 'trust-manager' }, undefined, own)
+    trustManager.push({
+      kind: obs.bundle.kind,
+      name: obs.bundle.name,
+      status: bundleRow.status,
+      message: own.find((f) => f.status === bundleRow.status)!.message,
+      roots: verdictOf.expected.length,
+      copies: verdictOf.copies.map((c) => ({ kind: c.copy.kind, namespace: c.copy.namespace, name: c.copy.name, state: c.state, status: c.finding.status, message: c.finding.message, roots: c.roots.length, missing: c.missing, extra: c.extra })),
+    })
     for (const copy of verdictOf.copies) {
       // A copy that is also a mesh trust bundle ConfigMap already listed gets the finding on its rows.
       const rows = items.filter((i) => i.kind === copy.copy.kind && i.namespace === copy.copy.namespace && i.name === copy.copy.name && i.source !== 'trust-manager')
@@ -659,6 +668,7 @@ export function judgeInventory(input: InventoryFacts, now: Date, options: JudgeO
     items,
     summary: { total: items.length, pass: count('pass'), warn: count('warn'), fail: count('fail'), skip: count('skip'), chainsVerified },
     notes: input.notes ?? [],
+    ...(trustManager.length ? { trustManager } : {}),
   }
 }
 

@@ -2,6 +2,7 @@
 // `-o prometheus` is rendered from it, so the field names are a public contract: add, never rename.
 import type { Finding, FindingStatus } from '../../core/index.js'
 import type { CertificateRole, CertificateVerdict, ExpiryThresholds } from '../judge.js'
+import type { TrustCopyState } from '../trustmanager/index.js'
 
 /** What a certificate is for in the mesh (mesh/judge.ts CertificateRole). */
 export type StatusRole = CertificateRole
@@ -64,6 +65,8 @@ export interface StatusReport {
   summary: StatusSummary
   /** Findings about the collection itself (e.g. a list forbidden by RBAC), not about one row. */
   notes: Finding[]
+  /** trust-manager Bundles and ClusterBundles as judged (mesh/trustmanager judgeTrustBundle); absent when there are none. */
+  trustManager?: StatusTrustBundle[]
   /** With `--workloads`: how many meshed pods were seen and how many proxies were read. */
   workloads?: {
     /** Pods read per owner (0 = every pod). */
@@ -72,4 +75,33 @@ export interface StatusReport {
     owners: number
     sampled: number
   }
+}
+
+/** One namespace's copy of a trust-manager bundle, as judged. */
+export interface StatusTrustCopy {
+  kind: 'ConfigMap' | 'Secret'
+  namespace: string
+  name: string
+  /** `in-sync`, `missing-roots` (stale), `extra-roots` / `drift`, `empty`, `missing` (a selected namespace holds none). */
+  state: TrustCopyState
+  /** The `trustManager.target` finding's status, and its message. */
+  status: FindingStatus
+  message: string
+  /** Distinct certificates the copy holds. */
+  roots: number
+  /** SHA-256 fingerprints of source certificates it lacks / certificates it holds that no source has. */
+  missing: string[]
+  extra: string[]
+}
+
+/** A trust-manager Bundle or ClusterBundle, as judged: the same verdicts `bundle` gives. */
+export interface StatusTrustBundle {
+  kind: 'Bundle' | 'ClusterBundle'
+  name: string
+  /** The worst of the bundle's own findings (its spec, the Synced condition, its sources), and the message of the worst. */
+  status: FindingStatus
+  message: string
+  /** Distinct certificates the sources hold: what every copy should hold. */
+  roots: number
+  copies: StatusTrustCopy[]
 }

@@ -16,9 +16,10 @@
 //   - pkg/util/cert_pool.go: certificates deduplicated by SHA-256 of the DER; expired and non-CA
 //     certificates may be filtered out (--filter-expired-certificates and friends).
 //   - pkg/bundle/controller: a Bundle is converted into a ClusterBundle of the same name that it owns.
-// Pure: the cluster side reads the objects (cluster/gather/trust-manager.ts) and hands over facts.
-import type { CertificateFacts } from '../../pki/index.js'
-import { finding, type Finding } from '../../core/index.js'
+// Pure: the cluster side reads the objects (cluster/gather/trust-manager.ts with GET and LIST, the
+// exporter with watches) and both turn them into facts here — the PEM is decoded and dropped at once.
+import { certificateFacts, decodeCertificates, type CertificateFacts } from '../../pki/index.js'
+import { finding, isMeshcertError, type Finding } from '../../core/index.js'
 import { selectorMatches, type LabelSelector } from '../authz/match.js'
 import { conditionOf, type KubeObject } from '../objects.js'
 
@@ -49,8 +50,8 @@ export interface TrustBundleSpec {
   kind: TrustBundleKind
   name: string
   sources: TrustSourceRef[]
-  /** Every inline source, joined. */
-  inLine?: string
+  /** Every inline source, joined and read into facts (the PEM is not kept). */
+  inLine?: TrustSourceRead
   /** The default CA package is a source (useDefaultCAs / defaultCAs.provider System): not readable from the API. */
   defaultCAs: boolean
   targets: TrustTargetSpec[]
@@ -156,7 +157,7 @@ export function readTrustBundle(obj: KubeObject, kind: TrustBundleKind): TrustBu
     const bundleOwner = arr(obj.metadata.ownerReferences).map(rec).find((o) => o.controller === true && o.kind === 'Bundle' && typeof o.apiVersion === 'string' && o.apiVersion.startsWith('trust.cert-manager.io/') && o.name === obj.metadata.name)
     if (bundleOwner) out.convertedFrom = obj.metadata.name
   }
-  if (inline.length) out.inLine = inline.join('\n')
+  if (inline.length) out.inLine = inlineSource(inline.join('\n'), `${kind} ${out.name} inLine`)
   // A nil selector selects every namespace (pkg/bundle/bundle.go bundleTargetNamespaceSelector).
   const selector = target.namespaceSelector === undefined || target.namespaceSelector === null ? undefined : selectorOf(target.namespaceSelector)
   if (selector && (selector.matchLabels || selector.matchExpressions)) out.namespaceSelector = selector
@@ -220,6 +221,220 @@ export interface TrustBundleObservation {
   targets: TrustTargetCopy[]
   /** Why selected namespaces could not be listed (then only found copies are compared). */
   namespacesUnknown?: string
+}
+
+// --- From read objects to an observation (cluster/gather/trust-manager.ts and the exporter) -------
+
+/** One data key of a ConfigMap or Secret: whether it is there, and its certificates, or why it holds none. */
+export interface TrustKeyFacts {
+  /** A key of `data` (sources are read from `data` only; a ConfigMap's `binaryData` keys are not). */
+  inData: boolean
+  /** Non-empty, in `data` or `binaryData`. */
+  present: boolean
+  certificates?: CertificateFacts[]
+  /** Why its text is not PEM certificates (the decoder never echoes what it read). */
+  problem?: string
+}
+
+/** What is kept of a ConfigMap or Secret a bundle reads (a source) or writes (a copy): facts, never the PEM or a key. */
+export interface TrustObjectFacts {
+  kind: 'ConfigMap' | 'Secret'
+  namespace: string
+  name: string
+  /** A `kubernetes.io/tls` Secret: including all its keys would include its private key. */
+  tls: boolean
+  /** The values of trust-manager's target labels it carries (BUNDLE_TARGET_LABEL, CLUSTER_BUNDLE_TARGET_LABEL). */
+  targetLabels: Record<string, string>
+  keys: Map<string, TrustKeyFacts>
+}
+
+/** A namespace as a bundle's namespaceSelector sees it. */
+export interface TrustNamespace {
+  name: string
+  labels: Record<string, string>
+  /** pkg/bundle/bundle.go: trust-manager does not sync to a terminating namespace. */
+  terminating: boolean
+}
+
+export function trustNamespaceOf(obj: { metadata: { name: string; labels?: Record<string, string> }; status?: unknown }): TrustNamespace {
+  return { name: obj.metadata.name, labels: obj.metadata.labels ?? {}, terminating: rec(obj.status).phase === 'Terminating' }
+}
+
+/** The text of a data key: base64 in a Secret, plain in a ConfigMap (binary ConfigMap keys live in binaryData). */
+function textOf(data: Record<string, unknown>, kind: TrustObjectFacts['kind'], key: string): string {
+  const raw = data[key]
+  if (typeof raw !== 'string') return ''
+  return kind === 'Secret' ? Buffer.from(raw, 'base64').toString('utf8') : raw
+}
+
+function decodeFacts(text: string, origin: string, share: (c: CertificateFacts) => CertificateFacts): { certificates: CertificateFacts[] } | { problem: string } {
+  try {
+    return { certificates: decodeCertificates(text, origin).map((c) => share(certificateFacts(c))) }
+  } catch (err) {
+    if (!isMeshcertError(err)) throw err
+    return { problem: err.message }
+  }
+}
+
+function inlineSource(text: string, origin: string): TrustSourceRead {
+  const read = decodeFacts(text, origin, (c) => c)
+  return 'problem' in read ? { origin: 'inLine', state: 'invalid', problem: `the inline source is not PEM certificates: ${read.problem}`, certificates: [] } : { origin: 'inLine', state: 'read', certificates: read.certificates }
+}
+
+/**
+ * A ConfigMap or Secret read into facts: every key decoded once, the bodies dropped. `share` lets a
+ * long-lived holder keep one copy of a certificate's facts that many copies repeat.
+ */
+export function readTrustObject(obj: Pick<KubeObject, 'metadata'> & { type?: unknown; data?: unknown; binaryData?: unknown }, kind: TrustObjectFacts['kind'], share: (c: CertificateFacts) => CertificateFacts = (c) => c): TrustObjectFacts {
+  const namespace = obj.metadata.namespace ?? ''
+  const data = rec(obj.data)
+  const binary = kind === 'ConfigMap' ? rec(obj.binaryData) : {}
+  const labels = obj.metadata.labels ?? {}
+  const targetLabels = Object.fromEntries([BUNDLE_TARGET_LABEL, CLUSTER_BUNDLE_TARGET_LABEL].filter((l) => typeof labels[l] === 'string').map((l) => [l, labels[l]!]))
+  const keys = new Map<string, TrustKeyFacts>()
+  for (const key of new Set([...Object.keys(data), ...Object.keys(binary)])) {
+    const present = (typeof data[key] === 'string' && data[key] !== '') || (typeof binary[key] === 'string' && binary[key] !== '')
+    keys.set(key, { inData: key in data, present, ...decodeFacts(textOf(data, kind, key), `${kind} ${namespace}/${obj.metadata.name} key ${key}`, share) })
+  }
+  return { kind, namespace, name: obj.metadata.name, tls: kind === 'Secret' && obj.type === 'kubernetes.io/tls', targetLabels, keys }
+}
+
+/**
+ * One read a bundle needs: a source in the trust namespace (by name, or by label selector), or its
+ * copies — the objects of a target kind named after the bundle, in every namespace (or one). A copy
+ * is found by its name, which is what makes it the bundle's target (pkg/bundle/bundle.go: the
+ * target in each selected namespace is NamespacedName{bundle.Name, namespace}); the label trust-manager
+ * puts on it is younger than the name (pkg/bundle/controller.go caches targets by it since v0.6), so
+ * a copy written before that, or not yet taken over, is still found.
+ */
+export interface TrustReadSpec {
+  /** Identifies the read: bundles that need the same objects share it. */
+  id: string
+  kind: 'ConfigMap' | 'Secret'
+  /** Undefined: every namespace. */
+  namespace?: string
+  name?: string
+  labelSelector?: string
+}
+
+function sourceReadSpec(ref: TrustSourceRef, trustNamespace: string): TrustReadSpec {
+  if (ref.name) return { id: `${ref.kind} ${trustNamespace}/${ref.name}`, kind: ref.kind, namespace: trustNamespace, name: ref.name }
+  const labelSelector = labelSelectorString(ref.selector ?? {})
+  return { id: `${ref.kind}s in ${trustNamespace} matching ${labelSelector || '(everything)'}`, kind: ref.kind, namespace: trustNamespace, ...(labelSelector ? { labelSelector } : {}) }
+}
+
+/** The copies of a bundle's target kind: objects named after the bundle, in `namespace` or every namespace. */
+function copiesReadSpec(bundle: Pick<TrustBundleSpec, 'name'>, kind: TrustTargetSpec['kind'], namespace?: string): TrustReadSpec {
+  return { id: `${kind}s named ${bundle.name}${namespace !== undefined ? ` in ${namespace}` : ''}`, kind, ...(namespace !== undefined ? { namespace } : {}), name: bundle.name }
+}
+
+/** Every read a bundle needs (sources, then copies), without repeats. */
+export function trustBundleReads(bundle: TrustBundleSpec, trustNamespace: string, namespace?: string): TrustReadSpec[] {
+  const reads = [...bundle.sources.map((ref) => sourceReadSpec(ref, trustNamespace)), ...bundle.targets.map((t) => copiesReadSpec(bundle, t.kind, namespace))]
+  return [...new Map(reads.map((r) => [r.id, r])).values()]
+}
+
+/** What a read found, or why it could not be made (RBAC). */
+export type TrustReadResult = { objects: readonly TrustObjectFacts[] } | { unreadable: string; hint?: string }
+
+export interface TrustReads {
+  /** What each read found; undefined while it has not been made. */
+  result(read: TrustReadSpec): TrustReadResult | undefined
+  /** Every namespace (with `-n`: that one), or why they could not be listed. */
+  namespaces: readonly TrustNamespace[] | { unknown: string }
+}
+
+/** A source reference judged from what its read found, as trust-manager's BundleBuilder reads it. */
+export function sourceRead(ref: TrustSourceRef, trustNamespace: string, result: TrustReadResult): TrustSourceRead {
+  const which = ref.name ? `${ref.kind} ${trustNamespace}/${ref.name}` : `${ref.kind}s in ${trustNamespace} matching ${labelSelectorString(ref.selector ?? {}) || '(everything)'}`
+  const origin = `${which} key ${ref.key}`
+  if ('unreadable' in result) return { origin, state: 'unreadable', problem: result.unreadable, certificates: [] }
+  // In the API server's order (by name), whoever read them.
+  const objects = [...result.objects].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  if (!objects.length) {
+    return ref.name ? { origin, state: 'not-found', problem: `${ref.kind} ${trustNamespace}/${ref.name} does not exist`, certificates: [] } : { origin, state: 'no-match', problem: `no ${ref.kind} in ${trustNamespace} matches the selector`, certificates: [] }
+  }
+  const certificates: CertificateFacts[] = []
+  for (const obj of objects) {
+    const where = `${ref.kind} ${trustNamespace}/${obj.name}`
+    // pkg/bundle/internal/source: every key of a TLS Secret would include its private key.
+    if (obj.tls && ref.key === '*') return { origin, state: 'invalid', problem: `including all keys is not supported for TLS Secrets such as ${where}`, certificates: [] }
+    const keys = [...obj.keys].filter(([k, f]) => f.inData && sourceKeyMatches(ref.key, k))
+    if (!keys.length) return { origin, state: 'no-key', problem: `no data found in ${where} at key ${JSON.stringify(ref.key)}`, certificates: [] }
+    for (const [key, f] of keys) {
+      if (f.problem !== undefined) return { origin, state: 'invalid', problem: `invalid PEM data in ${where} at key ${JSON.stringify(key)}: ${f.problem}`, certificates: [] }
+      certificates.push(...(f.certificates ?? []))
+    }
+  }
+  return { origin, state: 'read', certificates }
+}
+
+/** A namespace's copy: its PEM keys' certificates, its binary keys present or not. */
+function copyOf(obj: TrustObjectFacts, keys: TrustTargetKey[]): TrustTargetCopy {
+  return {
+    kind: obj.kind,
+    namespace: obj.namespace,
+    name: obj.name,
+    present: true,
+    keys: keys.map((k) => {
+      const f = obj.keys.get(k.key)
+      const present = f?.present ?? false
+      if (k.format !== 'PEM' || !f || !present) return { key: k.key, format: k.format, present }
+      return f.problem !== undefined ? { key: k.key, format: k.format, present, problem: f.problem } : { key: k.key, format: k.format, present, certificates: f.certificates ?? [] }
+    }),
+  }
+}
+
+/**
+ * A bundle's copies of one target kind: in every namespace it selects (terminating ones skipped),
+ * the object named after it, or a missing copy. When the namespaces could not be listed, the objects
+ * carrying the bundle's label are taken as its copies.
+ */
+function targetCopies(bundle: TrustBundleSpec, target: TrustTargetSpec, objects: readonly TrustObjectFacts[], namespaces: TrustReads['namespaces']): TrustTargetCopy[] {
+  const named = objects.filter((o) => o.kind === target.kind && o.name === bundle.name)
+  if (!Array.isArray(namespaces)) return named.filter((o) => o.targetLabels[bundle.targetLabel] === bundle.name).map((o) => copyOf(o, target.keys))
+  const byNamespace = new Map(named.map((o) => [o.namespace, o]))
+  return (namespaces as readonly TrustNamespace[])
+    .filter((ns) => !ns.terminating && selectsNamespace(bundle, ns.labels))
+    .map((ns) => {
+      const obj = byNamespace.get(ns.name)
+      return obj ? copyOf(obj, target.keys) : { kind: target.kind, namespace: ns.name, name: bundle.name, present: false, keys: [] }
+    })
+}
+
+/**
+ * Everything read about one bundle as an observation, and notes about reads that were refused;
+ * undefined while a read it needs has not been made.
+ */
+export function observeTrustBundle(bundle: TrustBundleSpec, trustNamespace: string, reads: TrustReads, namespace?: string): { observation: TrustBundleObservation; notes: Finding[] } | undefined {
+  const notes: Finding[] = []
+  const sources: TrustSourceRead[] = []
+  for (const ref of bundle.sources) {
+    const result = reads.result(sourceReadSpec(ref, trustNamespace))
+    if (!result) return undefined
+    sources.push(sourceRead(ref, trustNamespace, result))
+  }
+  if (bundle.inLine) sources.push(bundle.inLine)
+  const targets: TrustTargetCopy[] = []
+  for (const target of bundle.targets) {
+    const result = reads.result(copiesReadSpec(bundle, target.kind, namespace))
+    if (!result) return undefined
+    if ('unreadable' in result) {
+      const what = `${target.kind}s named ${bundle.name}`
+      notes.push(finding({ check: 'trustManager.read', status: 'skip', subject: what, message: `${what} were not read: ${result.unreadable}`, ...(result.hint ? { fix: result.hint } : {}) }))
+      continue
+    }
+    targets.push(...targetCopies(bundle, target, result.objects, reads.namespaces))
+  }
+  targets.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.kind.localeCompare(b.kind))
+  const namespacesUnknown = Array.isArray(reads.namespaces) ? undefined : (reads.namespaces as { unknown: string }).unknown
+  return { observation: { bundle, trustNamespace, sources, targets, ...(namespacesUnknown !== undefined ? { namespacesUnknown } : {}) }, notes }
+}
+
+/** The bundles to report: a ClusterBundle trust-manager made from a Bundle is that Bundle's distribution, reported once as the Bundle. */
+export function reportedTrustBundles(specs: readonly TrustBundleSpec[]): TrustBundleSpec[] {
+  const bundles = new Set(specs.filter((b) => b.kind === 'Bundle').map((b) => b.name))
+  return specs.filter((b) => !(b.kind === 'ClusterBundle' && b.convertedFrom && bundles.has(b.convertedFrom)))
 }
 
 export type TrustCopyState = 'in-sync' | 'missing-roots' | 'extra-roots' | 'drift' | 'empty' | 'missing'

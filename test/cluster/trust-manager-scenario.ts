@@ -12,12 +12,15 @@ export const root = (cn: string, from = -100, to = 3000): Promise<Issued> => iss
  * A cluster mid root rotation distributed by trust-manager: the trust namespace holds the old and
  * the new root; namespace shop's copy has both, legacy's only the old one, and web (selected) has
  * none; namespace other is not selected. A ClusterBundle writes a Secret copy into every namespace
- * from an inline root and a ConfigMap source found by label.
+ * from an inline root and a ConfigMap source found by label. With `drift`, two more selected
+ * namespaces: drift's copy also holds a root no source has, and archive's copy (in sync) was written
+ * by a trust-manager older than v0.6, which did not label its copies.
  */
-export async function trustManagerRotation(): Promise<{ cluster: FakeCluster; oldRoot: Issued; newRoot: Issued; inline: Issued }> {
+export async function trustManagerRotation(options: { drift?: boolean } = {}): Promise<{ cluster: FakeCluster; oldRoot: Issued; newRoot: Issued; inline: Issued; rogue?: Issued }> {
   const oldRoot = await root('Mesh Root 2025')
   const newRoot = await root('Mesh Root 2026', -1)
   const inline = await root('Partner Root')
+  const rogue = options.drift ? await root('Rogue Root') : undefined
   const both = pemBundle(oldRoot, newRoot)
   const objects: KubeObject[] = [
     namespace('cert-manager'),
@@ -36,6 +39,12 @@ export async function trustManagerRotation(): Promise<{ cluster: FakeCluster; ol
     trustBundle('partner-roots', { kind: 'ClusterBundle', sources: [{ kind: 'ConfigMap', selector: { 'meshcert.io/partner': 'true' }, key: '*' }], inLine: inline.pem, target: { kind: 'Secret', key: 'roots.pem' } }),
     ...['cert-manager', 'shop', 'legacy', 'web', 'other'].map((ns) => trustBundleCopy(ns, 'partner-roots', pemBundle(newRoot, inline), { kind: 'ClusterBundle', target: 'Secret', key: 'roots.pem' })),
   ]
-  return { cluster: await startFakeCluster({ objects }), oldRoot, newRoot, inline }
+  if (rogue) {
+    const unlabelled = trustBundleCopy('archive', 'mesh-roots', both, { pkcs12Key: 'ca.p12' })
+    delete unlabelled.metadata.labels
+    objects.push(namespace('drift', { 'meshcert.io/trust': 'mesh' }), namespace('archive', { 'meshcert.io/trust': 'mesh' }), trustBundleCopy('drift', 'mesh-roots', pemBundle(oldRoot, newRoot, rogue), { pkcs12Key: 'ca.p12' }), unlabelled)
+    objects.push(...['drift', 'archive'].map((ns) => trustBundleCopy(ns, 'partner-roots', pemBundle(newRoot, inline), { kind: 'ClusterBundle', target: 'Secret', key: 'roots.pem' })))
+  }
+  return { cluster: await startFakeCluster({ objects }), oldRoot, newRoot, inline, ...(rogue ? { rogue } : {}) }
 }
 

@@ -9,7 +9,23 @@ import { certificateFacts, type CertificateFacts } from '../../pki/index.js'
 import type { BundleReport } from '../../mesh/bundle-report.js'
 import type { CaReport } from '../../mesh/ca-report.js'
 import type { StatusReport } from '../../mesh/status/index.js'
-import { judgeTrustBundle, labelSelectorString, readTrustBundle, sourceKeyMatches, type TrustBundleObservation, type TrustTargetCopy } from '../../mesh/trustmanager/index.js'
+import {
+  judgeTrustBundle,
+  labelSelectorString,
+  observeTrustBundle,
+  readTrustBundle,
+  readTrustObject,
+  sourceKeyMatches,
+  sourceRead,
+  trustBundleReads,
+  trustNamespaceOf,
+  type TrustBundleObservation,
+  type TrustReadResult,
+  type TrustReads,
+  type TrustSourceRead,
+  type TrustSourceRef,
+  type TrustTargetCopy,
+} from '../../mesh/trustmanager/index.js'
 import { crdFixturesPresent, InvalidObjectError, linkerdIssuerSecret, linkerdPki, namespace, secret, startFakeCluster, trustBundle, trustBundleCopy, type FakeCluster, type KubeObject } from '../fakecluster/index.js'
 import { NOW, type Issued } from '../support/certs.js'
 import { runCli } from '../support/cli.js'
@@ -19,19 +35,21 @@ import { root, trustManagerRotation as rotationCluster } from './trust-manager-s
 const facts = (...certs: Issued[]): CertificateFacts[] => certs.map((c) => certificateFacts(c.cert))
 
 describe('trust-manager objects read as trust-manager reads them (mesh/trustmanager)', function () {
-  it('reads a v1alpha1 Bundle: configMap/secret sources (includeAllKeys is key *), inLine, useDefaultCAs, target keys and additional formats', () => {
+  it('reads a v1alpha1 Bundle: configMap/secret sources (includeAllKeys is key *), inLine (read into facts, not kept as PEM), useDefaultCAs, target keys and additional formats', async () => {
+    const [a, b] = [await root('A'), await root('B')]
     const spec = readTrustBundle(
       {
         metadata: { name: 'b' },
         spec: {
-          sources: [{ configMap: { name: 'cm', key: 'ca.crt' } }, { secret: { selector: { matchLabels: { team: 'a' } }, includeAllKeys: true } }, { inLine: 'A' }, { inLine: 'B' }, { useDefaultCAs: true }],
+          sources: [{ configMap: { name: 'cm', key: 'ca.crt' } }, { secret: { selector: { matchLabels: { team: 'a' } }, includeAllKeys: true } }, { inLine: a.pem }, { inLine: b.pem }, { useDefaultCAs: true }],
           target: { configMap: { key: 'root.pem' }, additionalFormats: { pkcs12: { key: 'bundle.p12' } }, namespaceSelector: { matchLabels: { trust: 'yes' } } },
         },
       },
       'Bundle',
     )
     assert.deepEqual(spec.sources, [{ kind: 'ConfigMap', name: 'cm', key: 'ca.crt' }, { kind: 'Secret', selector: { matchLabels: { team: 'a' } }, key: '*' }])
-    assert.equal(spec.inLine, 'A\nB')
+    assert.deepEqual([spec.inLine?.origin, spec.inLine?.state, spec.inLine?.certificates.map((c) => c.subject)], ['inLine', 'read', ['CN=A', 'CN=B']])
+    assert.equal(JSON.stringify(spec).includes('BEGIN CERTIFICATE'), false)
     assert.equal(spec.defaultCAs, true)
     assert.deepEqual(spec.targets, [{ kind: 'ConfigMap', keys: [{ key: 'root.pem', format: 'PEM' }, { key: 'bundle.p12', format: 'PKCS12' }] }])
     assert.deepEqual(spec.namespaceSelector, { matchLabels: { trust: 'yes' } })
@@ -47,7 +65,8 @@ describe('trust-manager objects read as trust-manager reads them (mesh/trustmana
       'ClusterBundle',
     )
     assert.deepEqual(spec.sources, [{ kind: 'Secret', name: 's', key: '*.crt' }])
-    assert.deepEqual([spec.inLine, spec.defaultCAs, spec.namespaceSelector, spec.targetLabel, spec.convertedFrom], ['X', true, undefined, 'trust-manager.io/bundle', 'cb'])
+    assert.deepEqual([spec.inLine?.state, spec.defaultCAs, spec.namespaceSelector, spec.targetLabel, spec.convertedFrom], ['invalid', true, undefined, 'trust-manager.io/bundle', 'cb'])
+    assert.match(spec.inLine!.problem!, /^the inline source is not PEM certificates: ClusterBundle cb inLine /)
     assert.deepEqual(spec.targets, [{ kind: 'Secret', keys: [{ key: 'ca.crt', format: 'PEM' }, { key: 'ts.p12', format: 'PKCS12' }] }])
   })
 
@@ -109,6 +128,69 @@ describe('trust-manager objects read as trust-manager reads them (mesh/trustmana
     })
   })
 })
+
+describe('what a bundle reads, as facts (mesh/trustmanager: one path for status and the exporter)', function () {
+  let a: Issued
+  let b: Issued
+  before(async () => {
+    a = await root('A')
+    b = await root('B')
+  })
+  const b64 = (s: string) => Buffer.from(s).toString('base64')
+  const cm = (ns: string, name: string, data: Record<string, string>, labels: Record<string, string> = {}) => readTrustObject({ metadata: { name, namespace: ns, labels }, data }, 'ConfigMap')
+  const ref = (extra: Partial<TrustSourceRef>): TrustSourceRef => ({ kind: 'ConfigMap', key: 'ca.crt', ...extra })
+  const subjects = (read: TrustSourceRead) => read.certificates.map((c) => c.subject)
+
+  it('keeps per key the certificates as facts, or why there are none, and never the PEM or a key', async () => {
+    const keyPem = await a.keyPem()
+    const tls = readTrustObject({ metadata: { name: 'anchor', namespace: 'cert-manager' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(a.pem), 'tls.key': b64(keyPem), 'ca.crt': '' } }, 'Secret')
+    assert.equal(tls.tls, true)
+    assert.deepEqual(tls.keys.get('tls.crt')!.certificates!.map((c) => c.subject), ['CN=A'])
+    assert.match(tls.keys.get('tls.key')!.problem!, /Secret cert-manager\/anchor key tls\.key holds a private key, not a certificate \(its contents are not shown\)/)
+    assert.deepEqual([tls.keys.get('ca.crt')!.inData, tls.keys.get('ca.crt')!.present], [true, false])
+    const binary = readTrustObject({ metadata: { name: 'roots', namespace: 'shop', labels: { 'trust.cert-manager.io/bundle': 'roots', team: 'a' } }, data: { 'ca.crt': a.pem }, binaryData: { 'ca.p12': 'AAEC' } }, 'ConfigMap')
+    assert.deepEqual([binary.keys.get('ca.p12')!.inData, binary.keys.get('ca.p12')!.present], [false, true])
+    assert.deepEqual(binary.targetLabels, { 'trust.cert-manager.io/bundle': 'roots' })
+    const held = JSON.stringify([tls, binary], (_k, v: unknown) => (v instanceof Map ? [...v.entries()] : v))
+    assert.equal(/-----BEGIN/.test(held), false)
+  })
+
+  it('reads a source by name or selector as the BundleBuilder does: objects by name, every matching key; not found, no match, no key, refused', () => {
+    const two = { objects: [cm('cert-manager', 'z', { 'ca.crt': b.pem }), cm('cert-manager', 'm', { 'ca.crt': a.pem, 'other.crt': b.pem })] }
+    const bySelector = sourceRead(ref({ selector: { matchLabels: { team: 'a' } } }), 'cert-manager', two)
+    assert.deepEqual([bySelector.origin, bySelector.state, subjects(bySelector)], ['ConfigMaps in cert-manager matching team=a key ca.crt', 'read', ['CN=A', 'CN=B']])
+    assert.deepEqual(subjects(sourceRead(ref({ selector: {}, key: '*.crt' }), 'cert-manager', two)), ['CN=A', 'CN=B', 'CN=B'])
+    assert.deepEqual(sourceRead(ref({ name: 'gone' }), 'cert-manager', { objects: [] }), { origin: 'ConfigMap cert-manager/gone key ca.crt', state: 'not-found', problem: 'ConfigMap cert-manager/gone does not exist', certificates: [] })
+    assert.equal(sourceRead(ref({ selector: { matchLabels: { team: 'b' } } }), 'cert-manager', { objects: [] }).state, 'no-match')
+    assert.deepEqual(pick(sourceRead(ref({ name: 'm', key: 'tls.crt' }), 'cert-manager', { objects: [two.objects[1]!] })), ['no-key', 'no data found in ConfigMap cert-manager/m at key "tls.crt"'])
+    assert.deepEqual(pick(sourceRead(ref({ name: 'm' }), 'cert-manager', { unreadable: 'forbidden: cannot list configmaps' })), ['unreadable', 'forbidden: cannot list configmaps'])
+  })
+
+  it('refuses what trust-manager refuses: every key of a TLS Secret, and a key that is not PEM', () => {
+    const tls = readTrustObject({ metadata: { name: 'anchor', namespace: 'cert-manager' }, type: 'kubernetes.io/tls', data: { 'tls.crt': b64(a.pem) } }, 'Secret')
+    assert.deepEqual(pick(sourceRead({ kind: 'Secret', name: 'anchor', key: '*' }, 'cert-manager', { objects: [tls] })), ['invalid', 'including all keys is not supported for TLS Secrets such as Secret cert-manager/anchor'])
+    const bad = sourceRead(ref({ name: 'bad' }), 'cert-manager', { objects: [cm('cert-manager', 'bad', { 'ca.crt': 'not a certificate' })] })
+    assert.equal(bad.state, 'invalid')
+    assert.match(bad.problem!, /^invalid PEM data in ConfigMap cert-manager\/bad at key "ca.crt": ConfigMap cert-manager\/bad key ca.crt/)
+  })
+
+  it('finds each selected namespace\'s copy by its name, labelled or not, skips terminating namespaces, and waits for reads not made yet', () => {
+    const bundle = readTrustBundle({ metadata: { name: 'roots' }, spec: { sources: [{ configMap: { name: 'src', key: 'ca.crt' } }], target: { configMap: { key: 'ca.crt' }, namespaceSelector: { matchLabels: { trust: 'yes' } } } } }, 'Bundle')
+    const label = { 'trust.cert-manager.io/bundle': 'roots' }
+    const copies = { objects: [cm('shop', 'roots', { 'ca.crt': a.pem }, label), cm('legacy', 'roots', { 'ca.crt': a.pem }), cm('other', 'roots', { 'ca.crt': a.pem }, label)] }
+    const namespaces = [trustNamespaceOf({ metadata: { name: 'shop', labels: { trust: 'yes' } } }), trustNamespaceOf({ metadata: { name: 'legacy', labels: { trust: 'yes' } } }), trustNamespaceOf({ metadata: { name: 'web', labels: { trust: 'yes' } } }), trustNamespaceOf({ metadata: { name: 'gone', labels: { trust: 'yes' } }, status: { phase: 'Terminating' } }), trustNamespaceOf({ metadata: { name: 'other' } })]
+    const results = new Map<string, TrustReadResult>([[trustBundleReads(bundle, 'cert-manager')[0]!.id, { objects: [cm('cert-manager', 'src', { 'ca.crt': a.pem })] }]])
+    const reads = (ns: TrustReads['namespaces']): TrustReads => ({ result: (r) => results.get(r.id), namespaces: ns })
+    assert.equal(observeTrustBundle(bundle, 'cert-manager', reads(namespaces)), undefined, 'the copies have not been read')
+    results.set(trustBundleReads(bundle, 'cert-manager')[1]!.id, copies)
+    const seen = (ns: TrustReads['namespaces']) => observeTrustBundle(bundle, 'cert-manager', reads(ns))!.observation.targets.map((t) => `${t.namespace}:${t.present}`)
+    assert.deepEqual(seen(namespaces), ['legacy:true', 'shop:true', 'web:false'])
+    assert.deepEqual(seen({ unknown: 'forbidden' }), ['other:true', 'shop:true'], 'without the namespaces, the labelled copies')
+    assert.deepEqual(trustBundleReads(bundle, 'cert-manager').map((r) => r.id), ['ConfigMap cert-manager/src', 'ConfigMaps named roots'])
+  })
+})
+
+const pick = (read: TrustSourceRead) => [read.state, read.problem]
 
 function hasKubectl(): boolean {
   const probe = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8', timeout: 15_000 })

@@ -41,9 +41,9 @@ describe('meshcert-exporter (the binary)', function () {
   }
 
   it('parses its flags into the configuration the exporter runs with', () => {
-    const config = parseFlags(['--cluster', 'prod-eu-1', '--warn', '45d', '--warn-ca', '90d', '--port', '9000', '--all-secrets', '--rejudge-interval', '2m'])
+    const config = parseFlags(['--cluster', 'prod-eu-1', '--warn', '45d', '--warn-ca', '90d', '--port', '9000', '--all-secrets', '--rejudge-interval', '2m', '--trust-namespace', 'trust'])
     assert.notEqual(config, 'help')
-    assert.deepEqual(config, { port: 9000, cluster: 'prod-eu-1', thresholds: { leafMs: 45 * 86_400_000, caMs: 90 * 86_400_000 }, allSecrets: true, istioNamespace: 'istio-system', rejudgeIntervalMs: 120_000, pageSize: 500, logLevel: 'info' })
+    assert.deepEqual(config, { port: 9000, cluster: 'prod-eu-1', thresholds: { leafMs: 45 * 86_400_000, caMs: 90 * 86_400_000 }, allSecrets: true, istioNamespace: 'istio-system', trustNamespace: 'trust', rejudgeIntervalMs: 120_000, pageSize: 500, logLevel: 'info' })
   })
 
   describe('running', () => {

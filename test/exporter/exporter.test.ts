@@ -204,12 +204,18 @@ describe('meshcert exporter: following the cluster', function () {
       spec: { sources: [{ configMap: { name: 'roots', key: 'ca.crt' } }], target: { configMap: { key: 'ca.crt' } } },
       status: { conditions: [{ type: 'Synced', status: 'False', reason: 'SourceNotFound', message: 'ConfigMap roots not found', lastTransitionTime: '2026-06-01T12:00:00Z' }] },
     })
-    await until(async () => samples(await scrape(exporter!), 'meshcert_policy_valid').length === 2 && samples(await scrape(exporter!), 'meshcert_trust_bundle_in_sync', { mesh: 'trust-manager' }).length === 1, 'policies and the Bundle')
+    await until(async () => samples(await scrape(exporter!), 'meshcert_policy_valid').length === 2 && samples(await scrape(exporter!), 'meshcert_trust_bundle_in_sync', { mesh: 'trust-manager', kind: 'Bundle' }).length === 1, 'policies and the Bundle')
     const families = await scrape(exporter)
     assert.equal(samples(families, 'meshcert_policy_valid', { name: 'good' })[0]!.value, 1)
     assert.equal(samples(families, 'meshcert_policy_valid', { name: 'bad' })[0]!.value, 0)
-    assert.equal(samples(families, 'meshcert_trust_bundle_in_sync', { mesh: 'trust-manager', name: 'mesh-roots' })[0]!.value, 0)
-    assert.match(exporter.judgement()!.bundles.find((b) => b.name === 'mesh-roots')!.message, /not Synced \(Synced=False, SourceNotFound: ConfigMap roots not found\)/)
+    assert.equal(samples(families, 'meshcert_trust_bundle_in_sync', { mesh: 'trust-manager', kind: 'Bundle', name: 'mesh-roots' })[0]!.value, 0)
+    const bundle = exporter.judgement()!.bundles.find((b) => b.kind === 'Bundle' && b.name === 'mesh-roots')!
+    assert.equal(bundle.state, 'not-synced')
+    assert.match(bundle.message, /not Synced \(SourceNotFound: ConfigMap roots not found\)/)
+    // Its source is read too (it is not there), and the namespace it selects (every one: no selector) holds no copy.
+    const row = exporter.judgement()!.report.items.find((i) => i.kind === 'Bundle')!
+    assert.deepEqual(row.findings.map((f) => `${f.check}=${f.status}`), ['trustManager.synced=fail', 'trustManager.source=fail'])
+    assert.equal(samples(families, 'meshcert_trust_bundle_in_sync', { mesh: 'trust-manager', kind: 'ConfigMap', namespace: 'shop', name: 'mesh-roots' })[0]!.value, 0)
   })
 })
 

@@ -24,7 +24,7 @@ async function viaStatus(scenario: StatusScenario, now: Date, allSecrets = false
 
 /** Feed an Inventory as the exporter's watches do: small kinds first, then Secrets, read at `readAt`. */
 export async function inventoryOf(scenario: StatusScenario, readAt: Date, allSecrets = false): Promise<Inventory> {
-  const inventory = new Inventory({ thresholds: { leafMs: 30 * DAY, caMs: 60 * DAY }, allSecrets, istioNamespace: 'istio-system' })
+  const inventory = new Inventory({ thresholds: { leafMs: 30 * DAY, caMs: 60 * DAY }, allSecrets, istioNamespace: 'istio-system', trustNamespace: 'cert-manager' })
   of(scenario, 'Issuer').forEach((o) => inventory.setIssuer('Issuer', o))
   of(scenario, 'Gateway').forEach((o) => inventory.setGateway((o.apiVersion ?? '').split('/')[0]!, o))
   of(scenario, 'ConfigMap').forEach((o) => inventory.setTrustBundle(o))

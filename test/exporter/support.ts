@@ -12,7 +12,7 @@ export interface TestExporter extends RunningExporter {
 }
 
 export function exporterConfig(overrides: Partial<ExporterConfig> = {}): ExporterConfig {
-  return { port: 0, host: '127.0.0.1', thresholds: { leafMs: 30 * DAY, caMs: 60 * DAY }, allSecrets: false, istioNamespace: 'istio-system', rejudgeIntervalMs: 60_000, pageSize: 500, ...overrides }
+  return { port: 0, host: '127.0.0.1', thresholds: { leafMs: 30 * DAY, caMs: 60 * DAY }, allSecrets: false, istioNamespace: 'istio-system', trustNamespace: 'cert-manager', rejudgeIntervalMs: 60_000, pageSize: 500, ...overrides }
 }
 
 export async function startTestExporter(cluster: Pick<FakeCluster, 'kubeconfigPath'> | undefined, config: Partial<ExporterConfig> = {}, options: Partial<StartOptions> = {}): Promise<TestExporter> {

@@ -1,12 +1,12 @@
 // manifests/exporter installs the exporter: the Deployment runs it non-root with a read-only root
 // filesystem and flags the exporter accepts; Service, probes and ServiceMonitor agree on the port;
-// RBAC grants list+watch on exactly what the exporter watches (and get on Secrets, which it reads
-// again by name), no more; the ServiceMonitor validates against the upstream CRD.
+// RBAC grants list+watch on exactly what the exporter watches (its fixed watches and those it opens
+// for trust-manager bundles; and get on Secrets, which it reads again by name), no more; the ServiceMonitor validates against the upstream CRD.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseAllDocuments } from 'yaml'
-import { WATCHED_RESOURCES } from '../../exporter/exporter.js'
+import { TRUST_MANAGER_READS, WATCHED_RESOURCES } from '../../exporter/exporter.js'
 import { parseFlags } from '../../exporter/main.js'
 import { crdErrors } from '../policies/support/crd.js'
 import { itWithFixtures, repoRoot } from '../support/fixtures.js'
@@ -66,13 +66,17 @@ describe('exporter manifests (manifests/exporter)', () => {
       for (const group of rule.apiGroups) for (const resource of rule.resources) for (const verb of rule.verbs) granted.add(`${verb} ${group}/${resource}${rule.resourceNames ? `[${[...rule.resourceNames].sort().join(',')}]` : ''}`)
     }
     const needed = new Set<string>()
+    // A resource watched only by name is granted by resourceNames; one also watched otherwise (trust-manager's copies, in any namespace, of any bundle) needs the whole resource.
     const names = new Map<string, string[]>()
+    const whole = new Set(TRUST_MANAGER_READS.map((t) => `${t.group}/${t.plural}`))
     for (const w of WATCHED_RESOURCES) {
       const key = `${w.type.group}/${w.type.plural}`
-      if (w.type.plural === 'configmaps') names.set(key, [...(names.get(key) ?? []), w.fieldSelector!.replace('metadata.name=', '')])
-      else for (const verb of ['list', 'watch']) needed.add(`${verb} ${key}`)
+      const name = /^metadata\.name=([^,]+)$/.exec(w.fieldSelector ?? '')?.[1]
+      if (w.type.plural === 'configmaps' && name) names.set(key, [...(names.get(key) ?? []), name])
+      else whole.add(key)
     }
-    for (const [key, list] of names) for (const verb of ['list', 'watch']) needed.add(`${verb} ${key}[${list.sort().join(',')}]`)
+    for (const key of whole) for (const verb of ['list', 'watch']) needed.add(`${verb} ${key}`)
+    for (const [key, list] of names) if (!whole.has(key)) for (const verb of ['list', 'watch']) needed.add(`${verb} ${key}[${list.sort().join(',')}]`)
     needed.add('get /secrets')
     assert.deepEqual([...granted].sort(), [...needed].sort())
     const binding = one('ClusterRoleBinding')
