@@ -20,8 +20,12 @@ import { buildObjects } from './fleet.js'
 import { hasKubectl, measure, median, repoRoot } from './measure.js'
 
 const bin = join(repoRoot, 'bin', 'meshcert-exporter.js')
-/** Run it with the Node options the Deployment sets, so what is measured is what is shipped. */
-const NODE_OPTIONS = (parse(readFileSync(join(repoRoot, 'manifests', 'exporter', 'deployment.yaml'), 'utf8')) as { spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value: string }> }> } } } }).spec.template.spec.containers[0]!.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? ''
+/** Run it with the environment the Deployment sets (Node options, malloc arenas), so what is measured is what is shipped. */
+const DEPLOYMENT_ENV: Record<string, string> = Object.fromEntries(
+  ((parse(readFileSync(join(repoRoot, 'manifests', 'exporter', 'deployment.yaml'), 'utf8')) as { spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } } }).spec.template.spec.containers[0]!.env ?? [])
+    .filter((e) => e.value !== undefined)
+    .map((e) => [e.name, e.value!]),
+)
 const MiB = 1024 * 1024
 
 function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
@@ -33,7 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function startExporter(cluster: FakeCluster): Promise<{ child: ChildProcess; url: string; startedAt: number }> {
   const startedAt = performance.now()
-  const child = spawn(process.execPath, [bin, '--kubeconfig', cluster.kubeconfigPath, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KUBECONFIG: '', NODE_OPTIONS } })
+  const child = spawn(process.execPath, [bin, '--kubeconfig', cluster.kubeconfigPath, '--port', '0', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, KUBECONFIG: '', ...DEPLOYMENT_ENV } })
   const port = await new Promise<number>((resolve, reject) => {
     let out: string | undefined = ''
     child.stdout!.on('data', (d: Buffer) => {
@@ -121,7 +125,7 @@ async function main(): Promise<void> {
       delays.push(performance.now() - changedAt)
     }
 
-    console.log(`objects: ${count} Certificates + ${count} TLS Secrets + a trust-manager Bundle with ${copies} namespace copies on the fake API server (127.0.0.1); exporter NODE_OPTIONS="${NODE_OPTIONS}"`)
+    console.log(`objects: ${count} Certificates + ${count} TLS Secrets + a trust-manager Bundle with ${copies} namespace copies on the fake API server (127.0.0.1); exporter environment ${Object.entries(DEPLOYMENT_ENV).map(([k, v]) => `${k}="${v}"`).join(' ')}`)
     if (kubectl) {
       console.log(`kubectl get certificates,secrets -A -o json: ${(kubectl.wallMs / 1000).toFixed(2)} s wall, ${(kubectl.rssKb / 1024).toFixed(0)} MiB peak RSS`)
       const ratio = syncMs / kubectl.wallMs

@@ -11,10 +11,21 @@
 import { execFile } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { Agent, type AgentOptions } from 'node:https'
+import { createSecureContext } from 'node:tls'
 import { dirname, isAbsolute, join } from 'node:path'
 import { parse } from 'yaml'
 import { MeshcertError } from '../core/errors.js'
 import { emptyKubeconfig, noCurrentContext, selectKubeconfig, unknownContext, unreadableKubeconfig, type ClusterConnection, type KubeconfigOptions } from './kubeconfig.js'
+
+
+/**
+ * A keep-alive agent whose connections share one TLS context. Given `ca`, `cert` or `key`, each
+ * new connection would otherwise build its own context — with its own copy of the root store, about
+ * 1-3 MiB of native memory per long-lived watch connection.
+ */
+function sharedContextAgent(options: AgentOptions): Agent {
+  return new Agent({ ...options, secureContext: createSecureContext({ ca: options.ca, cert: options.cert, key: options.key }) })
+}
 
 export interface CredentialsOptions extends KubeconfigOptions {
   /** Where the in-cluster service account is mounted (tests point it elsewhere). */
@@ -157,7 +168,7 @@ export async function loadCredentials(options: CredentialsOptions = {}): Promise
       source,
       applyToHTTPSOptions: async (opts) => {
         // Bound service account tokens are rotated in place by the kubelet: read the file each time.
-        agent ??= new Agent({ ca, keepAlive: true })
+        agent ??= sharedContextAgent({ ca, keepAlive: true })
         Object.assign(opts, { agent })
         opts.headers = { ...opts.headers, Authorization: `Bearer ${readFileSync(join(dir, 'token'), 'utf8').trim()}` }
       },
@@ -221,7 +232,7 @@ export async function loadCredentials(options: CredentialsOptions = {}): Promise
       // One agent (one pool of kept-alive connections) until the TLS material changes.
       const identity = `${String(tls.cert)}|${String(tls.key)}`
       if (!agent || agentFor !== identity) {
-        agent = new Agent(tls)
+        agent = sharedContextAgent(tls)
         agentFor = identity
       }
       Object.assign(opts, tls, { agent })
