@@ -26,7 +26,8 @@ import {
   type TrustSourceRef,
   type TrustTargetCopy,
 } from '../../mesh/trustmanager/index.js'
-import { crdFixturesPresent, InvalidObjectError, linkerdIssuerSecret, linkerdPki, namespace, secret, startFakeCluster, trustBundle, trustBundleCopy, type FakeCluster, type KubeObject } from '../fakecluster/index.js'
+import { InvalidObjectError, linkerdIssuerSecret, linkerdPki, namespace, secret, startFakeCluster, trustBundle, trustBundleCopy, type FakeCluster, type KubeObject } from '../fakecluster/index.js'
+import { itWithFixtures } from '../support/fixtures.js'
 import { NOW, type Issued } from '../support/certs.js'
 import { runCli } from '../support/cli.js'
 import { AT } from './support.js'
@@ -218,15 +219,13 @@ describe('the fake API server serves trust-manager (trust.cert-manager.io, trust
     assert.equal((one.spec as { inLineCAs?: string }).inLineCAs?.includes('BEGIN CERTIFICATE'), true)
   })
 
-  it('answers `kubectl get bundles` with the CRD printer columns', async function () {
-    if (!hasKubectl()) this.skip()
+  ;(hasKubectl() ? it : it.skip)(`answers \`kubectl get bundles\` with the CRD printer columns${hasKubectl() ? '' : ' (skipped: kubectl is not on PATH)'}`, async function () {
     const out = await new Promise<string>((resolve, reject) => execFile('kubectl', ['--kubeconfig', cluster.kubeconfigPath, 'get', 'bundles'], { env: { ...process.env, KUBECONFIG: '' } }, (err, stdout) => (err ? reject(err) : resolve(stdout))))
     assert.match(out, /^NAME\s+CONFIGMAP TARGET\s+SECRET TARGET\s+SYNCED\s+REASON\s+AGE$/m)
     assert.match(out, /^mesh-roots\s+ca\.crt\s+True\s+Synced\s+/m)
   })
 
-  it('refuses objects the upstream CRD schema refuses, naming the field', async function () {
-    if (!crdFixturesPresent) this.skip()
+  itWithFixtures('refuses objects the upstream CRD schema refuses, naming the field', async function () {
     assert.throws(() => cluster.apply([{ apiVersion: 'trust.cert-manager.io/v1alpha1', kind: 'Bundle', metadata: { name: 'x' }, spec: { sources: [{ configMap: { name: 'a', key: 7 } }], target: { configMap: { key: 'ca.crt' } } } }]), (err: unknown) => err instanceof InvalidObjectError && /\/spec\/sources\/0\/configMap\/key must be string/.test(err.message))
     assert.throws(() => cluster.apply([{ apiVersion: 'trust-manager.io/v1alpha2', kind: 'ClusterBundle', metadata: { name: 'y' }, spec: { sourceRefs: [{ kind: 'Secret', name: 'a', key: 'ca.crt' }], target: { configMap: { data: [{ key: 'ca.crt' }] } } } }]), (err: unknown) => err instanceof InvalidObjectError && /namespaceSelector/.test(err.message))
   })
