@@ -23,14 +23,11 @@
 // requires it. DISABLE is never milder than PERMISSIVE: it carries no peer identity at all, so no
 // principal- or namespace-based authorization rule can match on it.
 import type { Finding } from '../../core/finding.js'
-import type { MtlsMode } from './types.js'
+import type { ClientTls, MtlsMode, Wire } from './types.js'
 
-export type ClientTls = 'auto' | 'mtls' | 'plaintext' | 'tls'
+export type { ClientTls, Wire }
 export const CLIENT_TLS_MODES: readonly ClientTls[] = ['auto', 'mtls', 'plaintext', 'tls']
 export const SERVER_MTLS_MODES: readonly MtlsMode[] = ['STRICT', 'PERMISSIVE', 'DISABLE']
-
-/** What crosses the wire: mesh mTLS (peer identity known), plaintext (no identity), or nothing. */
-export type Wire = 'mtls' | 'plaintext' | 'refused'
 
 export interface LatticeCell {
   status: 'pass' | 'warn' | 'fail'

@@ -2,7 +2,12 @@
 // and field decided it, and findings (check `mtls.mode`) for anything that will break or weaken
 // traffic from the source — e.g. a client-side DestinationRule that sends plaintext to a STRICT port.
 import type { Finding } from '../../core/finding.js'
-import type { ClientTls, Wire } from './lattice.js'
+
+/** What the client sends: the mesh's automatic choice, mesh mTLS, plaintext, or non-mesh TLS. */
+export type ClientTls = 'auto' | 'mtls' | 'plaintext' | 'tls'
+
+/** What crosses the wire: mesh mTLS (peer identity known), plaintext (no identity), or nothing. */
+export type Wire = 'mtls' | 'plaintext' | 'refused'
 
 /** STRICT: mTLS only. PERMISSIVE: mTLS or plaintext. DISABLE: plaintext only / proxy bypassed. */
 export type MtlsMode = 'STRICT' | 'PERMISSIVE' | 'DISABLE'
